@@ -1,0 +1,129 @@
+//! The store: the database connection, the table entities and the data access
+//! functions the services call. Nothing above this layer writes SQL.
+
+pub mod entity;
+pub mod policy;
+pub mod settings;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use shuno_migrations::{Migrator, MigratorTrait};
+
+use crate::config::Config;
+
+/// Opens the pool. A SQLite file is created when missing and put in WAL mode;
+/// foreign keys are enforced on every SQLite connection (sqlx's default).
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    let url = config.database_url.expose();
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+/// Which unique constraint a failed insert hit, when it hit one: the single
+/// place where database constraint names turn into domain meaning.
+pub fn unique_violation(err: &DbErr) -> Option<&'static str> {
+    let text = err.to_string();
+    let is_unique =
+        text.contains("UNIQUE constraint failed") || text.contains("duplicate key value");
+    if !is_unique {
+        return None;
+    }
+    const KNOWN: &[(&str, &str)] = &[
+        ("users.email", "ux_users_email"),
+        ("api_keys.prefix", "ux_api_keys_prefix"),
+        ("casbin_rule.ptype", "ux_casbin_rule"),
+        ("settings.key", "settings_pkey"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(sqlite, postgres)| text.contains(sqlite) || text.contains(postgres))
+        .map(|(_, name)| *name)
+}
+
+pub mod api_keys;
+pub mod contracts;
+pub mod organisations;
+pub mod users;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+
+/// One page of a keyset-paginated list, in id order.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+    pub has_previous: bool,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+}
+
+/// The most items one page may hold; a larger `first` is cut to it.
+pub const MAX_PAGE: u64 = 100;
+
+/// A request for a page: the items after the id `after`, at most `first`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub first: u64,
+}
+
+impl PageRequest {
+    pub fn new(after: Option<i64>, first: Option<i32>) -> Self {
+        let first = first.map_or(20, |n| u64::try_from(n).unwrap_or(0).min(MAX_PAGE));
+        Self { after, first }
+    }
+}
+
+/// Runs `select` as one page ordered by `id`.
+pub async fn page<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id: E::Column,
+    request: PageRequest,
+) -> Result<Page<E::Model>, DbErr> {
+    let mut query = select;
+    if let Some(after) = request.after {
+        query = query.filter(id.gt(after));
+    }
+    let mut items = query
+        .order_by_asc(id)
+        .limit(request.first + 1)
+        .all(db)
+        .await?;
+    let has_next = items.len() as u64 > request.first;
+    items.truncate(request.first as usize);
+    Ok(Page {
+        items,
+        has_next,
+        has_previous: request.after.is_some(),
+    })
+}
