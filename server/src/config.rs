@@ -96,7 +96,7 @@ pub struct Settings {
     #[arg(long, env = "SHUNO_MAX_QUERY_DEPTH")]
     pub max_query_depth: Option<usize>,
 
-    /// Highest accepted GraphQL query complexity [default: 2000].
+    /// Highest accepted GraphQL query complexity [default: 10000]; a list field counts its children once per item it may return.
     #[arg(long, env = "SHUNO_MAX_QUERY_COMPLEXITY")]
     pub max_query_complexity: Option<usize>,
 
@@ -183,7 +183,7 @@ impl From<Settings> for Config {
             token_ttl_seconds: s.token_ttl_seconds.unwrap_or(3600),
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             max_query_depth: s.max_query_depth.unwrap_or(12),
-            max_query_complexity: s.max_query_complexity.unwrap_or(2000),
+            max_query_complexity: s.max_query_complexity.unwrap_or(10_000),
             max_root_fields: s.max_root_fields.unwrap_or(100),
             demo: s.demo.unwrap_or(false),
             sandbox: s.sandbox.unwrap_or(false),

@@ -110,3 +110,10 @@ pub(crate) fn connection<T, N: async_graphql::OutputType>(
     );
     conn
 }
+
+/// The complexity of a connection field: its children count once per item
+/// it may return, so that nested lists cannot multiply into a huge response.
+pub(crate) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.map_or(20, |n| n.clamp(0, crate::store::MAX_PAGE as i32)) as usize;
+    items.max(1) * child_complexity
+}

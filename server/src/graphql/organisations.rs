@@ -48,6 +48,7 @@ impl OrganisationQuery {
     }
 
     /// The tenants of an owner: for the owner's people and platform staff.
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn tenants(
         &self,
         ctx: &Context<'_>,
@@ -66,6 +67,7 @@ impl OrganisationQuery {
     }
 
     /// Every owner company: for platform staff.
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn owners(
         &self,
         ctx: &Context<'_>,
@@ -81,6 +83,7 @@ impl OrganisationQuery {
     }
 
     /// The contracts of an organisation: plan, usage, chains, cycle, fees.
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn contracts(
         &self,
         ctx: &Context<'_>,

@@ -74,6 +74,7 @@ impl Organisation {
         Ok(owner.map(Organisation))
     }
     /// The tenants of an owner.
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn tenants(
         &self,
         ctx: &Context<'_>,
@@ -87,6 +88,7 @@ impl Organisation {
             .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |o| o.id, Organisation))
     }
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn contracts(
         &self,
         ctx: &Context<'_>,
@@ -100,6 +102,7 @@ impl Organisation {
             .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |c| c.id, Contract))
     }
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
