@@ -66,8 +66,7 @@ pub async fn run() -> anyhow::Result<()> {
         Some(Command::Migrate { settings }) => {
             let config = resolve(cli.config.as_ref(), settings.or(cli.settings))?;
             telemetry::init(config.log_format, &config.log);
-            let db = store::connect(&config).await?;
-            store::migrate(&db).await?;
+            store::migrate(&config).await?;
             tracing::info!("migrations applied");
             Ok(())
         }

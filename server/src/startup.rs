@@ -32,10 +32,12 @@ impl Application {
     /// binds the listener (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
+        store::migrate(&config)
+            .await
+            .context("running migrations")?;
         let db = store::connect(&config)
             .await
             .context("connecting to the database")?;
-        store::migrate(&db).await.context("running migrations")?;
 
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),

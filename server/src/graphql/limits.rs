@@ -63,8 +63,14 @@ fn weight(document: &ExecutableDocument) -> usize {
         .operations
         .iter()
         .map(|(_, op)| {
-            root_fields(&op.node.selection_set.node, document, 0)
-                + aliases(&op.node.selection_set.node)
+            let set = &op.node.selection_set.node;
+            let root_aliases = set
+                .items
+                .iter()
+                .filter(|item| matches!(&item.node, Selection::Field(f) if f.node.alias.is_some()))
+                .count();
+            // An aliased root field is one root field, not two.
+            root_fields(set, document, 0) + aliases(set) - root_aliases
         })
         .sum();
     let fragments: usize = document

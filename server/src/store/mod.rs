@@ -7,33 +7,45 @@ pub mod settings;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    sqlx::sqlite::SqliteJournalMode,
+};
 use shuno_migrations::{Migrator, MigratorTrait};
 
 use crate::config::Config;
 
-/// Opens the pool. A SQLite file is created when missing and put in WAL mode;
-/// foreign keys are enforced on every SQLite connection (sqlx's default).
-pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    let url = config.database_url.expose();
-    let mut options = ConnectOptions::new(url.to_owned());
+fn options(config: &Config, max_connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(config.database_url.expose().to_owned());
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false);
-    let db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
-        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-    }
-    Ok(db)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    options
 }
 
-/// Applies every pending migration.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// Applies every pending migration on a connection of its own, closed before
+/// the pool opens: a pooled SQLite connection opened during the migration
+/// could otherwise keep reading the schema as it was before.
+pub async fn migrate(config: &Config) -> Result<(), DbErr> {
+    let db = Database::connect(options(config, 1)).await?;
+    Migrator::up(&db, None).await?;
+    db.close().await
+}
+
+/// Opens the pool. A SQLite file is created when missing, in WAL mode, with
+/// foreign keys enforced on every connection.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(config, config.db_max_connections)).await
 }
 
 /// Whether the database answers, for `/readyz`.
