@@ -44,14 +44,25 @@ fn start(dir: &std::path::Path, args: &[&str]) -> (Server, u16, Vec<String>) {
 }
 
 fn graphql(port: u16, token: Option<&str>, body: serde_json::Value) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut request = reqwest::Client::new().post(format!("http://127.0.0.1:{port}/graphql")).json(&body);
+        let mut request = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("sent").json().await.expect("json")
+        request
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json")
     })
 }
 
@@ -62,17 +73,33 @@ fn serve_demo_then_log_in_create_and_list_tenants() {
     let _ = std::fs::remove_file(dir.join("shuno.db"));
 
     let (server, port, lines) = start(&dir, &["--demo"]);
-    assert!(lines.iter().any(|l| l.contains("owner@demo.example")), "{lines:?}");
-    assert!(dir.join("shuno.db").exists(), "the default SQLite file is created in the working directory");
+    assert!(
+        lines.iter().any(|l| l.contains("owner@demo.example")),
+        "{lines:?}"
+    );
+    assert!(
+        dir.join("shuno.db").exists(),
+        "the default SQLite file is created in the working directory"
+    );
 
     let login = graphql(
         port,
         None,
         serde_json::json!({ "query": "mutation { login(input: {email: \"owner@demo.example\", password: \"demo-pass-1234\"}) { token } }" }),
     );
-    let token = login["data"]["login"]["token"].as_str().expect("token").to_owned();
-    let viewer = graphql(port, Some(&token), serde_json::json!({ "query": "{ viewer { organisation { id } } }" }));
-    let owner_id = viewer["data"]["viewer"]["organisation"]["id"].as_str().expect("owner").to_owned();
+    let token = login["data"]["login"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let viewer = graphql(
+        port,
+        Some(&token),
+        serde_json::json!({ "query": "{ viewer { organisation { id } } }" }),
+    );
+    let owner_id = viewer["data"]["viewer"]["organisation"]["id"]
+        .as_str()
+        .expect("owner")
+        .to_owned();
     let created = graphql(
         port,
         Some(&token),
@@ -81,7 +108,10 @@ fn serve_demo_then_log_in_create_and_list_tenants() {
             "variables": { "input": { "ownerId": owner_id, "name": "福岡支店", "kind": "BRANCH", "legalForm": "INDIVIDUAL" } }
         }),
     );
-    assert_eq!(created["data"]["createTenant"]["tenant"]["name"], "福岡支店", "{created}");
+    assert_eq!(
+        created["data"]["createTenant"]["tenant"]["name"], "福岡支店",
+        "{created}"
+    );
     let listed = graphql(
         port,
         Some(&token),
@@ -100,20 +130,33 @@ fn serve_demo_then_log_in_create_and_list_tenants() {
     // Started again on the same file: the demo seeds nothing, the data stays.
     std::thread::sleep(Duration::from_millis(100));
     let (_server, port, lines) = start(&dir, &["--demo"]);
-    assert!(!lines.iter().any(|l| l.contains("Demo data seeded")), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("Demo data seeded")),
+        "{lines:?}"
+    );
     let login = graphql(
         port,
         None,
         serde_json::json!({ "query": "mutation { login(input: {email: \"owner@demo.example\", password: \"demo-pass-1234\"}) { token } }" }),
     );
-    assert!(login["data"]["login"]["token"].is_string(), "the JWT secret and users survived the restart");
+    assert!(
+        login["data"]["login"]["token"].is_string(),
+        "the JWT secret and users survived the restart"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn schema_prints_the_committed_sdl() {
-    let output = Command::new(env!("CARGO_BIN_EXE_shuno")).arg("schema").output().expect("runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_shuno"))
+        .arg("schema")
+        .output()
+        .expect("runs");
     let printed = String::from_utf8(output.stdout).expect("utf-8");
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/schema.graphql")).expect("file");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/schema.graphql"
+    ))
+    .expect("file");
     assert_eq!(printed, committed);
 }

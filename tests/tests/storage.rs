@@ -12,20 +12,35 @@ async fn migrations_go_down_and_up_again() {
     let config = Config::for_database(&db.url());
     shuno::store::migrate(&config).await.expect("up");
     let conn = shuno::store::connect(&config).await.expect("connect");
-    let applied = Migrator::get_applied_migrations(&conn).await.expect("applied");
+    let applied = Migrator::get_applied_migrations(&conn)
+        .await
+        .expect("applied");
     assert_eq!(applied.len(), Migrator::migrations().len());
 
     Migrator::down(&conn, None).await.expect("down");
-    assert!(Migrator::get_applied_migrations(&conn).await.expect("applied").is_empty());
+    assert!(
+        Migrator::get_applied_migrations(&conn)
+            .await
+            .expect("applied")
+            .is_empty()
+    );
     let tables = match conn.get_database_backend() {
-        DbBackend::Sqlite => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'organisations'",
-        _ => "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'organisations'",
+        DbBackend::Sqlite => {
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'organisations'"
+        }
+        _ => {
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'organisations'"
+        }
     };
     let count = |conn: &sea_orm::DatabaseConnection| {
         let statement = Statement::from_string(conn.get_database_backend(), tables);
         let conn = conn.clone();
         async move {
-            let row = conn.query_one_raw(statement).await.expect("query").expect("row");
+            let row = conn
+                .query_one_raw(statement)
+                .await
+                .expect("query")
+                .expect("row");
             row.try_get::<i64>("", "n").expect("n")
         }
     };
@@ -44,7 +59,10 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let app = TestApp::spawn().await;
     let conn = Database::connect(app.db.url()).await.expect("connect");
     let mode = conn
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA journal_mode"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA journal_mode",
+        ))
         .await
         .expect("pragma")
         .expect("row");
