@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod plugins;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -7,6 +7,7 @@
 pub mod contract;
 pub mod organisation;
 pub mod role;
+pub mod screening;
 pub mod text;
 
 /// A broken business rule: a stable machine code and a Japanese message for
