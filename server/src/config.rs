@@ -92,6 +92,11 @@ pub struct Settings {
     #[arg(long, env = "SHUNO_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
 
+    /// Largest accepted body of a request whose only operation is
+    /// `uploadPlugin` (a 2 MiB plugin is ~2.7 MiB in base64) [default: 3145728].
+    #[arg(long, env = "SHUNO_MAX_UPLOAD_BODY_BYTES")]
+    pub max_upload_body_bytes: Option<usize>,
+
     /// Deepest accepted GraphQL query [default: 12].
     #[arg(long, env = "SHUNO_MAX_QUERY_DEPTH")]
     pub max_query_depth: Option<usize>,
@@ -127,6 +132,9 @@ impl Settings {
             jwt_audience: self.jwt_audience.or(fallback.jwt_audience),
             token_ttl_seconds: self.token_ttl_seconds.or(fallback.token_ttl_seconds),
             max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
+            max_upload_body_bytes: self
+                .max_upload_body_bytes
+                .or(fallback.max_upload_body_bytes),
             max_query_depth: self.max_query_depth.or(fallback.max_query_depth),
             max_query_complexity: self.max_query_complexity.or(fallback.max_query_complexity),
             max_root_fields: self.max_root_fields.or(fallback.max_root_fields),
@@ -156,6 +164,7 @@ pub struct Config {
     pub jwt_audience: String,
     pub token_ttl_seconds: u64,
     pub max_body_bytes: usize,
+    pub max_upload_body_bytes: usize,
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub max_root_fields: usize,
@@ -182,6 +191,7 @@ impl From<Settings> for Config {
             jwt_audience: s.jwt_audience.unwrap_or_else(|| "shuno-api".into()),
             token_ttl_seconds: s.token_ttl_seconds.unwrap_or(3600),
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
+            max_upload_body_bytes: s.max_upload_body_bytes.unwrap_or(3 * 1024 * 1024),
             max_query_depth: s.max_query_depth.unwrap_or(12),
             max_query_complexity: s.max_query_complexity.unwrap_or(10_000),
             max_root_fields: s.max_root_fields.unwrap_or(100),

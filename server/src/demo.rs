@@ -117,6 +117,9 @@ pub async fn seed(services: &Services) -> anyhow::Result<()> {
         },
     )
     .await?;
+    crate::service::plugins::install_default_pipeline(&txn, owner.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     add_user(
         &txn,
         "owner@demo.example",

@@ -60,7 +60,11 @@ impl Application {
         let authz = Authz::load(db.clone())
             .await
             .context("loading access policy")?;
-        let services = Arc::new(Services::new(db, authz, tokens, config.clone()));
+        let plugins = crate::plugins::PluginHost::shared()?;
+        crate::service::plugins::ensure_builtins(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("storing built-in plugins: {e}"))?;
+        let services = Arc::new(Services::new(db, authz, tokens, config.clone(), plugins));
 
         if config.demo {
             demo::seed(&services).await.context("seeding demo data")?;

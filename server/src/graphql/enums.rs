@@ -76,3 +76,27 @@ mirror_enum! {
         TenantStaff = "TENANT_STAFF", ApiClient = "API_CLIENT",
     }
 }
+
+mirror_enum! {
+    /// What screening said: nothing against it, a person must look, or refused.
+    Verdict => domain::screening::Verdict { Allow = "ALLOW", Review = "REVIEW", Block = "BLOCK" }
+}
+mirror_enum! {
+    ApplicationStatus => domain::screening::ApplicationStatus {
+        Draft = "DRAFT", Submitted = "SUBMITTED", Screening = "SCREENING", InReview = "IN_REVIEW",
+        Approved = "APPROVED", PartiallyApproved = "PARTIALLY_APPROVED", Rejected = "REJECTED", Withdrawn = "WITHDRAWN",
+    }
+}
+mirror_enum! {
+    JointCardStatus => domain::joint_card::JointCardStatus {
+        Requested = "REQUESTED", GuideSent = "GUIDE_SENT", DesignSubmitted = "DESIGN_SUBMITTED",
+        UnderReview = "UNDER_REVIEW", StoresNotified = "STORES_NOTIFIED", Active = "ACTIVE", Rejected = "REJECTED",
+    }
+}
+mirror_enum! {
+    /// A step of the joint-card process: SUBMIT_DESIGN by the organisation, the rest by reviewers.
+    JointCardAction => domain::joint_card::JointCardAction {
+        SendGuide = "SEND_GUIDE", SubmitDesign = "SUBMIT_DESIGN", StartReview = "START_REVIEW",
+        NotifyStores = "NOTIFY_STORES", Activate = "ACTIVATE", Reject = "REJECT",
+    }
+}

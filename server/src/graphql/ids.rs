@@ -10,6 +10,9 @@ pub enum Kind {
     User,
     Contract,
     ApiKey,
+    Plugin,
+    Application,
+    JointCard,
 }
 
 impl Kind {
@@ -19,10 +22,21 @@ impl Kind {
             Kind::User => "User",
             Kind::Contract => "Contract",
             Kind::ApiKey => "ApiKey",
+            Kind::Plugin => "Plugin",
+            Kind::Application => "Application",
+            Kind::JointCard => "JointCard",
         }
     }
 
-    const ALL: [Kind; 4] = [Kind::Organisation, Kind::User, Kind::Contract, Kind::ApiKey];
+    const ALL: [Kind; 7] = [
+        Kind::Organisation,
+        Kind::User,
+        Kind::Contract,
+        Kind::ApiKey,
+        Kind::Plugin,
+        Kind::Application,
+        Kind::JointCard,
+    ];
 }
 
 pub fn encode(kind: Kind, id: i64) -> ID {

@@ -7,6 +7,7 @@ mod identity;
 pub mod ids;
 mod limits;
 mod organisations;
+mod screening;
 mod types;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::{
     store::{Page, PageRequest},
 };
 
+pub use screening::{Application, JointCard, Plugin};
 pub use types::{ApiKey, Contract, Organisation, User};
 
 /// Any object with a global ID (Relay).
@@ -32,15 +34,23 @@ pub enum Node {
     User(User),
     Contract(Contract),
     ApiKey(ApiKey),
+    Plugin(Plugin),
+    Application(Application),
+    JointCard(JointCard),
 }
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(identity::IdentityQuery, organisations::OrganisationQuery);
+pub struct QueryRoot(
+    identity::IdentityQuery,
+    organisations::OrganisationQuery,
+    screening::ScreeningQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     identity::IdentityMutation,
     organisations::OrganisationMutation,
+    screening::ScreeningMutation,
 );
 
 pub type ShunoSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -39,6 +39,18 @@ impl OrganisationQuery {
                 .visible_contract(caller, id)
                 .await
                 .map(|c| c.map(|(c, _)| Node::Contract(Contract(c)))),
+            Kind::Plugin => services
+                .visible_plugin(caller, id)
+                .await
+                .map(|p| p.map(|p| Node::Plugin(super::Plugin(p)))),
+            Kind::Application => services
+                .visible_application(caller, id)
+                .await
+                .map(|a| a.map(|a| Node::Application(super::Application(a)))),
+            Kind::JointCard => services
+                .visible_joint_card(caller, id)
+                .await
+                .map(|c| c.map(|c| Node::JointCard(super::JointCard(c)))),
             Kind::ApiKey => services
                 .visible_api_key(caller, id)
                 .await

@@ -104,6 +104,24 @@ fn with_codes(mut response: GqlResponse, request_id: &str) -> GqlResponse {
     response
 }
 
+/// Whether the request's only operation is a mutation whose only field is
+/// `uploadPlugin`: the one request allowed past the ordinary body limit.
+fn is_plugin_upload(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operations: Vec<_> = document.operations.iter().collect();
+    let [(_, operation)] = operations.as_slice() else {
+        return false;
+    };
+    let fields = &operation.node.selection_set.node.items;
+    operation.node.ty == OperationType::Mutation
+        && document.fragments.is_empty()
+        && fields.len() == 1
+        && matches!(&fields[0].node, Selection::Field(f) if f.node.name.node == "uploadPlugin")
+}
+
 pub async fn execute(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -141,6 +159,13 @@ pub async fn execute(
             );
         }
     };
+    if body.len() > state.services.config.max_body_bytes && !is_plugin_upload(&request) {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "request body too large",
+        );
+    }
     let ctx = match caller(&state, bearer(&headers), request_id.clone()).await {
         Ok(ctx) => ctx,
         Err(response) => return response,

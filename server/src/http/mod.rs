@@ -30,7 +30,9 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let max_body = state.services.config.max_body_bytes;
+    let config = &state.services.config;
+    // The larger upload limit is checked again per request (http::graphql).
+    let max_body = config.max_body_bytes.max(config.max_upload_body_bytes);
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::subscribe))

@@ -34,7 +34,7 @@ pub mod wit {
         path: "../schema/wit",
         world: "screener",
     });
-    pub use shuno::screening::types::*;
+    pub use self::shuno::screening::types::*;
 }
 
 /// The most linear memory any call may be given, whatever its step says.
@@ -311,6 +311,14 @@ impl PluginHost {
 
     pub fn sha256(wasm: &[u8]) -> [u8; 32] {
         Sha256::digest(wasm).into()
+    }
+
+    /// The compiled plugin with this SHA-256, if this process has compiled it.
+    pub fn cached(&self, sha256: &[u8; 32]) -> Option<Arc<Compiled>> {
+        self.compiled
+            .lock()
+            .ok()
+            .and_then(|c| c.get(sha256).cloned())
     }
 
     /// Compiles a component once (by content) and checks that it is of the

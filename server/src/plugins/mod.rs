@@ -5,7 +5,7 @@
 //! it. The services decide who uploads, arranges and screens.
 
 pub mod builtin;
-mod host;
+pub mod host;
 pub mod outcome;
 
 pub use host::{CallLimits, Compiled, PluginFailure, PluginHost, Screened, wit};

@@ -6,9 +6,13 @@
 //! carried to GraphQL as `userErrors`.
 
 pub mod api_keys;
+pub mod applications;
 pub mod contracts;
 pub mod identity;
+pub mod joint_cards;
 pub mod organisations;
+pub mod plugins;
+pub mod screening;
 pub mod users;
 
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use crate::{
     authz::{Authz, AuthzError, Scope},
     config::Config,
     domain::RuleViolation,
+    plugins::PluginHost,
 };
 
 /// Everything the services share: the pool, the enforcer, the token keys.
@@ -28,6 +33,8 @@ pub struct Services {
     pub authz: Authz,
     pub tokens: TokenKeys,
     pub config: Arc<Config>,
+    /// The process-wide plugin host (engine, compiled plugins).
+    pub plugins: &'static PluginHost,
     /// Digests of API-key secrets already checked against their argon2 hash,
     /// by key id, so that argon2 runs once per key and process rather than on
     /// every request. Revocation is still checked on every request.
@@ -40,12 +47,14 @@ impl Services {
         authz: Authz,
         tokens: TokenKeys,
         config: Arc<Config>,
+        plugins: &'static PluginHost,
     ) -> Self {
         Self {
             db,
             authz,
             tokens,
             config,
+            plugins,
             api_key_checks: Default::default(),
         }
     }

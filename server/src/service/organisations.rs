@@ -1,5 +1,7 @@
 //! Owners and tenants.
 
+use sea_orm::TransactionTrait;
+
 use super::{Ctx, Page, PageRequest, ServiceError, Services, Validation};
 use crate::{
     authz::Scope,
@@ -109,8 +111,9 @@ impl Services {
         self.authorize(ctx, Scope::Platform, "owner", "create")
             .await?;
         let valid = validate(facts)?;
+        let txn = self.db.begin().await?;
         let owner = organisations::insert(
-            &self.db,
+            &txn,
             NewOrganisation {
                 kind: OrganisationKind::Owner,
                 owner_id: None,
@@ -121,6 +124,9 @@ impl Services {
             },
         )
         .await?;
+        // New owners start with the built-in screening pipeline.
+        super::plugins::install_default_pipeline(&txn, owner.id).await?;
+        txn.commit().await?;
         tracing::info!(owner_id = owner.id, "owner created");
         Ok(owner)
     }

@@ -67,6 +67,7 @@ pub fn unique_violation(err: &DbErr) -> Option<&'static str> {
         ("api_keys.prefix", "ux_api_keys_prefix"),
         ("casbin_rule.ptype", "ux_casbin_rule"),
         ("settings.key", "settings_pkey"),
+        ("plugins.name", "ux_plugins_name_version"),
     ];
     KNOWN
         .iter()
@@ -75,8 +76,12 @@ pub fn unique_violation(err: &DbErr) -> Option<&'static str> {
 }
 
 pub mod api_keys;
+pub mod applications;
 pub mod contracts;
+pub mod events;
+pub mod joint_cards;
 pub mod organisations;
+pub mod plugins;
 pub mod users;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};

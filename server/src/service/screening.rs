@@ -1,0 +1,176 @@
+//! Running an owner's pipeline over an application or a batch of bills.
+//!
+//! This is the one function the bills area calls: [`Services::screen_bills`]
+//! takes a contract and its bills and answers, per bill, the decision and
+//! the chains it may be paid at.
+
+use super::{ServiceError, Services, plugins::limits_of};
+use crate::{
+    domain::{
+        contract::{Chain, ChainSet, Usage},
+        screening::{Screening, StepResult},
+    },
+    plugins::{outcome, wit},
+    store::{self, entity::contract::Model as Contract},
+};
+
+/// What the bills area knows of a bill to screen.
+#[derive(Debug, Clone)]
+pub struct BillSubject {
+    pub category: String,
+    pub description: String,
+    pub amount: i64,
+}
+
+pub fn wit_chain(chain: Chain) -> wit::Chain {
+    match chain {
+        Chain::Lawson => wit::Chain::Lawson,
+        Chain::Ministop => wit::Chain::Ministop,
+        Chain::FamilyMart => wit::Chain::Familymart,
+    }
+}
+
+pub fn wit_usage(usage: Usage) -> wit::Usage {
+    match usage {
+        Usage::Standard => wit::Usage::Standard,
+        Usage::Repeat => wit::Usage::Repeat,
+    }
+}
+
+impl Services {
+    /// The pipeline's answer for an application to `owner_id`'s service.
+    pub async fn screen_application(
+        &self,
+        owner_id: i64,
+        application: wit::Application,
+        requested: &[Chain],
+    ) -> Result<Screening, ServiceError> {
+        let mut results = Vec::new();
+        for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
+            let failed =
+                |failure| outcome::failure(plugin.id, &plugin.name, &plugin.version, &failure);
+            if plugin.disabled_at.is_some() {
+                results.push(failed(crate::plugins::PluginFailure::Instantiation(
+                    "plugin disabled".into(),
+                )));
+                continue;
+            }
+            let run = match self.compiled_plugin(&plugin).await {
+                Ok(compiled) => {
+                    self.plugins
+                        .screen_application(
+                            compiled,
+                            limits_of(&step),
+                            step.config.clone().into_bytes(),
+                            application.clone(),
+                        )
+                        .await
+                }
+                Err(failure) => Err(failure),
+            };
+            results.push(match run {
+                Ok(screened) => StepResult {
+                    plugin_id: plugin.id,
+                    plugin: plugin.name.clone(),
+                    version: plugin.version.clone(),
+                    decision: outcome::decision(screened.value),
+                    failure: None,
+                    fuel_used: screened.fuel_used,
+                },
+                Err(failure) => {
+                    tracing::warn!(plugin = %plugin.name, version = %plugin.version, error = %failure, "plugin failed; subject goes to review");
+                    failed(failure)
+                }
+            });
+        }
+        Ok(Screening::combine(requested, results))
+    }
+
+    /// Screens bills of `contract` through its owner's pipeline, in one call
+    /// per step for the whole batch. One screening per bill, in order; a
+    /// bill's available chains are the contract's chains no step excluded.
+    pub async fn screen_bills(
+        &self,
+        contract: &Contract,
+        bills: &[BillSubject],
+    ) -> Result<Vec<Screening>, ServiceError> {
+        let organisation = store::organisations::find(&self.db, contract.organisation_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Internal(anyhow::anyhow!(
+                    "contract {} without organisation",
+                    contract.id
+                ))
+            })?;
+        let owner_id = organisation.owner_id.unwrap_or(organisation.id);
+        let chains = ChainSet::from_stored(&contract.chains).ok_or_else(|| {
+            ServiceError::Internal(anyhow::anyhow!(
+                "contract {} has unreadable chains",
+                contract.id
+            ))
+        })?;
+        let usage = wit_usage(Usage::from_name(&contract.usage).unwrap_or(Usage::Standard));
+        let subjects: Vec<wit::Bill> = bills
+            .iter()
+            .map(|b| wit::Bill {
+                category: b.category.clone(),
+                description: b.description.clone(),
+                amount: b.amount,
+                usage,
+            })
+            .collect();
+
+        let mut per_bill: Vec<Vec<StepResult>> = vec![Vec::new(); bills.len()];
+        for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
+            let run = if plugin.disabled_at.is_some() {
+                Err(crate::plugins::PluginFailure::Instantiation(
+                    "plugin disabled".into(),
+                ))
+            } else {
+                match self.compiled_plugin(&plugin).await {
+                    Ok(compiled) => {
+                        self.plugins
+                            .screen_bills(
+                                compiled,
+                                limits_of(&step),
+                                step.config.clone().into_bytes(),
+                                subjects.clone(),
+                            )
+                            .await
+                    }
+                    Err(failure) => Err(failure),
+                }
+            };
+            match run {
+                Ok(screened) => {
+                    let fuel_each = screened.fuel_used / bills.len().max(1) as u64;
+                    for (results, decision) in per_bill.iter_mut().zip(screened.value) {
+                        results.push(StepResult {
+                            plugin_id: plugin.id,
+                            plugin: plugin.name.clone(),
+                            version: plugin.version.clone(),
+                            decision: outcome::decision(decision),
+                            failure: None,
+                            fuel_used: fuel_each,
+                        });
+                    }
+                }
+                Err(failure) => {
+                    tracing::warn!(plugin = %plugin.name, error = %failure, "plugin failed on bills; they go to review");
+                    for results in &mut per_bill {
+                        results.push(outcome::failure(
+                            plugin.id,
+                            &plugin.name,
+                            &plugin.version,
+                            &failure,
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(per_bill
+            .into_iter()
+            .map(|results| Screening::combine(chains.chains(), results))
+            .collect())
+    }
+}
