@@ -864,3 +864,51 @@ async fn joint_cards_move_through_their_states_and_unlock_repeat_printing() {
     assert!(hidden["data"]["node"].is_null());
     demo.app.stop().await;
 }
+
+#[tokio::test]
+async fn bills_are_screened_in_one_batch_through_the_owners_pipeline() {
+    use shuno::{
+        domain::contract::Chain, service::screening::BillSubject, store::entity::contract,
+    };
+    let demo = Demo::new().await;
+    let contract = contract::Entity::find()
+        .one(&demo.app.services.db)
+        .await
+        .expect("query")
+        .expect("a demo contract");
+    let bill = |category: &str, description: &str| BillSubject {
+        category: category.into(),
+        description: description.into(),
+        amount: 1_000,
+    };
+    let bills = [
+        bill("FOOD", "お弁当"),
+        bill("DONATION", "災害募金"),
+        bill("REAL_MONEY_TRADING", "ゲーム内通貨"),
+        bill("GENERAL_MERCHANDISE", "RMT代行"),
+    ];
+    let screened = demo
+        .app
+        .services
+        .screen_bills(&contract, &bills)
+        .await
+        .expect("screens");
+    let verdicts: Vec<String> = screened.iter().map(|s| s.verdict.clone()).collect();
+    assert_eq!(verdicts, vec!["ALLOW", "ALLOW", "BLOCK", "BLOCK"]);
+    assert_eq!(
+        screened[0].available_chains(),
+        vec![Chain::Lawson, Chain::Ministop, Chain::FamilyMart]
+    );
+    assert_eq!(
+        screened[1].available_chains(),
+        vec![Chain::Lawson, Chain::Ministop],
+        "donations are not taken at FamilyMart"
+    );
+    assert_eq!(screened[2].reasons[0].code, "BANNED_CATEGORY");
+    assert_eq!(screened[3].reasons[0].code, "BANNED_KEYWORD");
+    assert!(
+        screened.iter().all(|s| s.steps.len() == 4),
+        "every step of the pipeline ran"
+    );
+    demo.app.stop().await;
+}
