@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_organisations;
 mod m20261127_000002_screening;
+mod m20261127_000003_bills;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_organisations::Migration),
             Box::new(m20261127_000002_screening::Migration),
+            Box::new(m20261127_000003_bills::Migration),
         ]
     }
 }

@@ -109,6 +109,20 @@ pub struct Settings {
     #[arg(long, env = "SHUNO_MAX_ROOT_FIELDS")]
     pub max_root_fields: Option<usize>,
 
+    /// First webhook retry delay in milliseconds; each retry doubles it, up
+    /// to 6 hours, for 3 days [default: 10000].
+    #[arg(long, env = "SHUNO_WEBHOOK_RETRY_BASE_MS")]
+    pub webhook_retry_base_ms: Option<u64>,
+
+    /// SMTP server for e-mail, e.g. `smtps://user:password@mail.example:465`.
+    /// Without it, e-mail stays pending and is listed by `outgoingMessages`.
+    #[arg(long, env = "SHUNO_SMTP_URL")]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender address of e-mail [default: no-reply@shuno.invalid].
+    #[arg(long, env = "SHUNO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
     /// Seed demo organisations and users into an empty database.
     #[arg(long, env = "SHUNO_DEMO", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<bool>,
@@ -138,6 +152,9 @@ impl Settings {
             max_query_depth: self.max_query_depth.or(fallback.max_query_depth),
             max_query_complexity: self.max_query_complexity.or(fallback.max_query_complexity),
             max_root_fields: self.max_root_fields.or(fallback.max_root_fields),
+            webhook_retry_base_ms: self.webhook_retry_base_ms.or(fallback.webhook_retry_base_ms),
+            smtp_url: self.smtp_url.or(fallback.smtp_url),
+            mail_from: self.mail_from.or(fallback.mail_from),
             demo: self.demo.or(fallback.demo),
             sandbox: self.sandbox.or(fallback.sandbox),
         }
@@ -168,6 +185,9 @@ pub struct Config {
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub max_root_fields: usize,
+    pub webhook_retry_base_ms: u64,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
     pub demo: bool,
     pub sandbox: bool,
 }
@@ -195,6 +215,9 @@ impl From<Settings> for Config {
             max_query_depth: s.max_query_depth.unwrap_or(12),
             max_query_complexity: s.max_query_complexity.unwrap_or(10_000),
             max_root_fields: s.max_root_fields.unwrap_or(100),
+            webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(10_000).max(1),
+            smtp_url: s.smtp_url.filter(|u| !u.expose().is_empty()),
+            mail_from: s.mail_from.unwrap_or_else(|| "no-reply@shuno.invalid".into()),
             demo: s.demo.unwrap_or(false),
             sandbox: s.sandbox.unwrap_or(false),
         }

@@ -1,7 +1,6 @@
 //! `shuno serve --demo`: seeds an empty database with an owner, three
 //! tenants, their people and contracts, so the API can be tried at once.
 
-use sea_orm::TransactionTrait;
 
 use crate::{
     auth::password,
@@ -48,7 +47,7 @@ pub async fn seed(services: &Services) -> anyhow::Result<()> {
         return Ok(());
     }
     let hash = password::hash_blocking(DEMO_PASSWORD.to_owned()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::store::write(db).await?;
     let mut grants = Vec::new();
     let mut logins = Vec::new();
 

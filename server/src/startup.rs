@@ -31,6 +31,8 @@ impl Application {
     /// Connects, migrates, loads the policy, seeds the demo when asked, and
     /// binds the listener (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // One TLS stack for every client in the process (webhooks, SMTP).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let config = Arc::new(config);
         store::migrate(&config)
             .await
@@ -111,12 +113,16 @@ impl Application {
                 }
             }
         });
+        let workers = crate::service::workers::spawn(self.state.services.clone());
         let router = http::router(self.state);
         tracing::info!(port = self.port, "listening");
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         reloader.abort();
+        for worker in workers {
+            worker.abort();
+        }
         tracing::info!("stopped");
         Ok(served?)
     }

@@ -4,10 +4,12 @@
 //! that exists is a valid value: each is built through a `parse` constructor
 //! that returns a [`RuleViolation`] with a stable code.
 
+pub mod bill;
 pub mod category;
 pub mod contract;
 pub mod joint_card;
 pub mod organisation;
+pub mod payment_number;
 pub mod role;
 pub mod screening;
 pub mod text;

@@ -100,3 +100,7 @@ mirror_enum! {
         NotifyStores = "NOTIFY_STORES", Activate = "ACTIVATE", Reject = "REJECT",
     }
 }
+
+mirror_enum! {
+    BillStatus => domain::bill::BillStatus { Open = "OPEN", Paid = "PAID", Cancelled = "CANCELLED", Expired = "EXPIRED" }
+}

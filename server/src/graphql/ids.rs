@@ -13,6 +13,10 @@ pub enum Kind {
     Plugin,
     Application,
     JointCard,
+    Bill,
+    Payment,
+    Event,
+    WebhookEndpoint,
 }
 
 impl Kind {
@@ -25,10 +29,14 @@ impl Kind {
             Kind::Plugin => "Plugin",
             Kind::Application => "Application",
             Kind::JointCard => "JointCard",
+            Kind::Bill => "Bill",
+            Kind::Payment => "Payment",
+            Kind::Event => "Event",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
         }
     }
 
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 11] = [
         Kind::Organisation,
         Kind::User,
         Kind::Contract,
@@ -36,6 +44,10 @@ impl Kind {
         Kind::Plugin,
         Kind::Application,
         Kind::JointCard,
+        Kind::Bill,
+        Kind::Payment,
+        Kind::Event,
+        Kind::WebhookEndpoint,
     ];
 }
 

@@ -1,19 +1,22 @@
 //! The GraphQL transport: thin resolvers that map inputs to service calls and
 //! service results to API types. One root per area, merged.
 
+mod bills;
 mod enums;
 pub mod errors;
 mod identity;
 pub mod ids;
 mod limits;
+mod notifications;
 mod organisations;
+mod scalars;
 mod screening;
 mod types;
 
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, EmptySubscription, ID, Interface, MergedObject, Schema,
+    Context, ID, Interface, MergedObject, Schema,
     connection::{Connection, Edge, EmptyFields},
 };
 
@@ -23,6 +26,7 @@ use crate::{
     store::{Page, PageRequest},
 };
 
+pub use bills::{Bill, Payment};
 pub use screening::{Application, JointCard, Plugin};
 pub use types::{ApiKey, Contract, Organisation, User};
 
@@ -37,6 +41,8 @@ pub enum Node {
     Plugin(Plugin),
     Application(Application),
     JointCard(JointCard),
+    Bill(Bill),
+    Payment(Payment),
 }
 
 #[derive(MergedObject, Default)]
@@ -44,6 +50,8 @@ pub struct QueryRoot(
     identity::IdentityQuery,
     organisations::OrganisationQuery,
     screening::ScreeningQuery,
+    bills::BillQuery,
+    notifications::NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,16 +59,18 @@ pub struct MutationRoot(
     identity::IdentityMutation,
     organisations::OrganisationMutation,
     screening::ScreeningMutation,
+    bills::BillMutation,
+    notifications::NotificationMutation,
 );
 
-pub type ShunoSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type ShunoSchema = Schema<QueryRoot, MutationRoot, notifications::SubscriptionRoot>;
 
 /// The schema with its limits; `services` is None only for exporting the SDL.
 pub fn build_schema(config: &Config, services: Option<Arc<Services>>) -> ShunoSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        notifications::SubscriptionRoot,
     )
     .limit_depth(config.max_query_depth)
     .limit_complexity(config.max_query_complexity)

@@ -51,6 +51,15 @@ impl OrganisationQuery {
                 .visible_joint_card(caller, id)
                 .await
                 .map(|c| c.map(|c| Node::JointCard(super::JointCard(c)))),
+            Kind::Bill => services
+                .visible_bill(caller, id)
+                .await
+                .map(|b| b.map(|b| Node::Bill(super::Bill(b)))),
+            Kind::Payment => services
+                .visible_payment(caller, id)
+                .await
+                .map(|p| p.map(|p| Node::Payment(super::Payment(p)))),
+            Kind::Event | Kind::WebhookEndpoint => Ok(None),
             Kind::ApiKey => services
                 .visible_api_key(caller, id)
                 .await

@@ -1,6 +1,5 @@
 //! API keys for SYSTEM_INTEGRATION contracts.
 
-use sea_orm::TransactionTrait;
 
 use super::{Ctx, ServiceError, Services, organisations::scope_of};
 use crate::{
@@ -54,7 +53,7 @@ impl Services {
         }
         let key = NewKey::generate();
         let secret_hash = password::hash_blocking(key.secret.clone()).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let row = api_keys::insert(&txn, contract.id, &key.prefix, secret_hash, created_by).await?;
         let grant = Grant {
             subject: Subject::ApiKey(row.id),
@@ -110,7 +109,7 @@ impl Services {
             role: Role::ApiClient,
             organisation: Some(organisation.id),
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let key = api_keys::revoke(&txn, key).await?;
         store::policy::delete(&txn, &[grant.rule()]).await?;
         txn.commit().await?;

@@ -3,7 +3,7 @@
 //! when, why and — for screening — the plugin versions and reasons.
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde_json::json;
 
 use super::{
@@ -240,7 +240,7 @@ impl Services {
         let now = Utc::now();
         let actor = format!("user:{submitted_by}");
 
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let mut row = applications::new_row();
         row.organisation_id = Set(organisation.id);
         row.plan = Set(input.plan.as_str().to_owned());
@@ -372,11 +372,12 @@ impl Services {
             ApplicationStatus::Withdrawn => "application.withdrawn",
             _ => "application.decided",
         };
-        store::events::append(
+        super::events::emit(
             db,
             Some(organisation_id),
             event_type,
             json!({ "applicationId": application.id, "organisationId": organisation_id, "status": status.as_str(), "contractId": application.contract_id }),
+            self.clock.now(),
         )
         .await?;
         Ok(application)
@@ -503,7 +504,7 @@ impl Services {
             (ApplicationStatus::Rejected, None)
         };
         let actor = principal.subject.casbin_name();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         // Only one decision wins: the status moves only if it is still IN_REVIEW.
         if !applications::claim(
             &txn,
@@ -562,7 +563,7 @@ impl Services {
         }
         let actor = principal.subject.casbin_name();
         let from = application.status.clone();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         if !applications::claim(
             &txn,
             application.id,

@@ -1,7 +1,6 @@
 //! Joint cards (Q12, Q13, Q20): requested by an approved organisation,
 //! moved along by the organisation (its design) and by reviewers.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::{Ctx, ServiceError, Services, organisations::scope_of};
@@ -74,7 +73,7 @@ impl Services {
             ));
         }
         let actor = principal.subject.casbin_name();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let card =
             store::joint_cards::insert(&txn, organisation.id, JointCardStatus::Requested.as_str())
                 .await?;
@@ -87,11 +86,12 @@ impl Services {
             Some("ジョイントカードの申込".into()),
         )
         .await?;
-        store::events::append(
+        super::events::emit(
             &txn,
             Some(organisation.id),
             "joint_card.status_changed",
             json!({ "jointCardId": card.id, "organisationId": organisation.id, "status": card.status }),
+            self.clock.now(),
         )
         .await?;
         txn.commit().await?;
@@ -184,7 +184,7 @@ impl Services {
             ));
         }
         let actor = principal.subject.casbin_name();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         if !store::joint_cards::claim(&txn, card.id, current.as_str(), next.as_str()).await? {
             return Err(ServiceError::invalid(
                 &["input", "action"],
@@ -204,11 +204,12 @@ impl Services {
             reason,
         )
         .await?;
-        store::events::append(
+        super::events::emit(
             &txn,
             Some(organisation.id),
             "joint_card.status_changed",
             json!({ "jointCardId": card.id, "organisationId": organisation.id, "from": current.as_str(), "status": next.as_str() }),
+            self.clock.now(),
         )
         .await?;
         txn.commit().await?;

@@ -7,13 +7,21 @@
 
 pub mod api_keys;
 pub mod applications;
+pub mod clock;
+pub mod deliveries;
+pub mod events;
 pub mod contracts;
 pub mod identity;
+pub mod bills;
 pub mod joint_cards;
+pub mod mailer;
+pub mod messages;
 pub mod organisations;
 pub mod plugins;
 pub mod screening;
+pub mod store_network;
 pub mod users;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -33,6 +41,16 @@ pub struct Services {
     pub authz: Authz,
     pub tokens: TokenKeys,
     pub config: Arc<Config>,
+    /// "Now" for every rule (movable in the sandbox).
+    pub clock: clock::Clock,
+    /// Events for subscribers of this process.
+    pub bus: events::EventBus,
+    /// Wakes the e-mail sender.
+    pub mail_wake: tokio::sync::Notify,
+    /// Wakes the webhook deliverer.
+    pub delivery_wake: tokio::sync::Notify,
+    /// Wakes the maintenance jobs (e.g. after the sandbox clock moved).
+    pub maintenance_wake: tokio::sync::Notify,
     /// The process-wide plugin host (engine, compiled plugins).
     pub plugins: &'static PluginHost,
     /// Digests of API-key secrets already checked against their argon2 hash,
@@ -55,6 +73,11 @@ impl Services {
             tokens,
             config,
             plugins,
+            clock: Default::default(),
+            bus: Default::default(),
+            mail_wake: Default::default(),
+            delivery_wake: Default::default(),
+            maintenance_wake: Default::default(),
             api_key_checks: Default::default(),
         }
     }

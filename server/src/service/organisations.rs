@@ -1,6 +1,5 @@
 //! Owners and tenants.
 
-use sea_orm::TransactionTrait;
 
 use super::{Ctx, Page, PageRequest, ServiceError, Services, Validation};
 use crate::{
@@ -111,7 +110,7 @@ impl Services {
         self.authorize(ctx, Scope::Platform, "owner", "create")
             .await?;
         let valid = validate(facts)?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let owner = organisations::insert(
             &txn,
             NewOrganisation {

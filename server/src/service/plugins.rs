@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use super::{Ctx, Page, PageRequest, ServiceError, Services, UserError, organisations::scope_of};
 use crate::{
@@ -437,7 +437,7 @@ impl Services {
                 output_bytes: s.output_bytes,
             })
             .collect();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         store::plugins::replace_pipeline(&txn, owner.id, steps).await?;
         txn.commit().await?;
         tracing::info!(owner_id = owner.id, "screening pipeline set");

@@ -1,6 +1,5 @@
 //! People: creating users and granting their role in the same transaction.
 
-use sea_orm::TransactionTrait;
 
 use super::{
     Ctx, Page, PageRequest, ServiceError, Services, Validation,
@@ -105,7 +104,7 @@ impl Services {
         let role = input.role;
         let organisation_id = input.organisation_id;
 
-        let txn = self.db.begin().await?;
+        let txn = crate::store::write(&self.db).await?;
         let user = match users::insert(
             &txn,
             NewUser {

@@ -68,6 +68,10 @@ pub fn unique_violation(err: &DbErr) -> Option<&'static str> {
         ("casbin_rule.ptype", "ux_casbin_rule"),
         ("settings.key", "settings_pkey"),
         ("plugins.name", "ux_plugins_name_version"),
+        ("payments.idempotency_key", "ux_payments_idempotency_key"),
+        ("payments.chain", "ux_payments_slip"),
+        ("idempotency_keys.scope", "ux_idempotency_keys"),
+        ("payment_numbers.number", "payment_numbers_pkey"),
     ];
     KNOWN
         .iter()
@@ -77,12 +81,17 @@ pub fn unique_violation(err: &DbErr) -> Option<&'static str> {
 
 pub mod api_keys;
 pub mod applications;
+pub mod bills;
 pub mod contracts;
 pub mod events;
+pub mod idempotency;
 pub mod joint_cards;
+pub mod messages;
 pub mod organisations;
+pub mod payments;
 pub mod plugins;
 pub mod users;
+pub mod webhooks;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
@@ -143,4 +152,15 @@ pub async fn page<E: EntityTrait>(
         has_next,
         has_previous: request.after.is_some(),
     })
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`), so that concurrent writers queue on the busy
+/// timeout instead of failing when a read transaction tries to upgrade.
+pub async fn write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
