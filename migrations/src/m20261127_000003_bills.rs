@@ -167,11 +167,25 @@ enum OutgoingMessages {
     SentAt,
 }
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).to_owned()
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .to_owned()
 }
 
-async fn index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden, columns: Vec<Alias>, unique: bool) -> Result<(), DbErr> {
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    columns: Vec<Alias>,
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut statement = Index::create().name(name).table(table).to_owned();
     for column in columns {
         statement.col(column);
@@ -225,7 +239,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Bills::CreatedAt))
                     .col(timestamp_with_time_zone(Bills::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Bills::PaidAt))
-                    .foreign_key(&mut fk("fk_bills_contract", (Bills::Table, Bills::ContractId), (Contracts::Table, Contracts::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_bills_contract",
+                        (Bills::Table, Bills::ContractId),
+                        (Contracts::Table, Contracts::Id),
+                    ))
                     .foreign_key(&mut fk(
                         "fk_bills_payment_number",
                         (Bills::Table, Bills::PaymentNumber),
@@ -234,9 +252,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_bills_payment_number", Bills::Table, vec![Alias::new("payment_number"), Alias::new("status")], false).await?;
-        index(manager, "ix_bills_organisation", Bills::Table, vec![Alias::new("organisation_id"), Alias::new("id")], false).await?;
-        index(manager, "ix_bills_status_due", Bills::Table, vec![Alias::new("status"), Alias::new("due_date")], false).await?;
+        index(
+            manager,
+            "ix_bills_payment_number",
+            Bills::Table,
+            vec![Alias::new("payment_number"), Alias::new("status")],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_bills_organisation",
+            Bills::Table,
+            vec![Alias::new("organisation_id"), Alias::new("id")],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_bills_status_due",
+            Bills::Table,
+            vec![Alias::new("status"), Alias::new("due_date")],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -253,11 +292,22 @@ impl MigrationTrait for Migration {
                     .col(string_len(BillVersions::Status, 16))
                     .col(string_len(BillVersions::ChangedBy, 64))
                     .col(timestamp_with_time_zone(BillVersions::At))
-                    .foreign_key(&mut fk("fk_bill_versions_bill", (BillVersions::Table, BillVersions::BillId), (Bills::Table, Bills::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_bill_versions_bill",
+                        (BillVersions::Table, BillVersions::BillId),
+                        (Bills::Table, Bills::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_bill_versions", BillVersions::Table, vec![Alias::new("bill_id"), Alias::new("version")], true).await?;
+        index(
+            manager,
+            "ux_bill_versions",
+            BillVersions::Table,
+            vec![Alias::new("bill_id"), Alias::new("version")],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -277,12 +327,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_payments_idempotency_key", Payments::Table, vec![Alias::new("idempotency_key")], true).await?;
+        index(
+            manager,
+            "ux_payments_idempotency_key",
+            Payments::Table,
+            vec![Alias::new("idempotency_key")],
+            true,
+        )
+        .await?;
         index(
             manager,
             "ux_payments_slip",
             Payments::Table,
-            vec![Alias::new("chain"), Alias::new("store_code"), Alias::new("slip_number")],
+            vec![
+                Alias::new("chain"),
+                Alias::new("store_code"),
+                Alias::new("slip_number"),
+            ],
             true,
         )
         .await?;
@@ -299,14 +360,43 @@ impl MigrationTrait for Migration {
                     .col(big_integer(PaymentItems::Amount))
                     .col(integer(PaymentItems::BillVersion))
                     .col(timestamp_with_time_zone(PaymentItems::PaidAt))
-                    .foreign_key(&mut fk("fk_payment_items_payment", (PaymentItems::Table, PaymentItems::PaymentId), (Payments::Table, Payments::Id)))
-                    .foreign_key(&mut fk("fk_payment_items_bill", (PaymentItems::Table, PaymentItems::BillId), (Bills::Table, Bills::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_payment_items_payment",
+                        (PaymentItems::Table, PaymentItems::PaymentId),
+                        (Payments::Table, Payments::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_payment_items_bill",
+                        (PaymentItems::Table, PaymentItems::BillId),
+                        (Bills::Table, Bills::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_payment_items_bill", PaymentItems::Table, vec![Alias::new("bill_id")], false).await?;
-        index(manager, "ix_payment_items_contract_paid", PaymentItems::Table, vec![Alias::new("contract_id"), Alias::new("paid_at")], false).await?;
-        index(manager, "ix_payment_items_organisation", PaymentItems::Table, vec![Alias::new("organisation_id"), Alias::new("id")], false).await?;
+        index(
+            manager,
+            "ix_payment_items_bill",
+            PaymentItems::Table,
+            vec![Alias::new("bill_id")],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_payment_items_contract_paid",
+            PaymentItems::Table,
+            vec![Alias::new("contract_id"), Alias::new("paid_at")],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_payment_items_organisation",
+            PaymentItems::Table,
+            vec![Alias::new("organisation_id"), Alias::new("id")],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -321,7 +411,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_idempotency_keys", IdempotencyKeys::Table, vec![Alias::new("scope"), Alias::new("key")], true).await?;
+        index(
+            manager,
+            "ux_idempotency_keys",
+            IdempotencyKeys::Table,
+            vec![Alias::new("scope"), Alias::new("key")],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -354,10 +451,14 @@ impl MigrationTrait for Migration {
                     .col(string_len(WebhookDeliveries::Status, 16))
                     .col(integer(WebhookDeliveries::Attempts))
                     .col(timestamp_with_time_zone(WebhookDeliveries::NextAttemptAt))
-                    .col(timestamp_with_time_zone_null(WebhookDeliveries::LockedUntil))
+                    .col(timestamp_with_time_zone_null(
+                        WebhookDeliveries::LockedUntil,
+                    ))
                     .col(text_null(WebhookDeliveries::LastError))
                     .col(timestamp_with_time_zone(WebhookDeliveries::CreatedAt))
-                    .col(timestamp_with_time_zone_null(WebhookDeliveries::DeliveredAt))
+                    .col(timestamp_with_time_zone_null(
+                        WebhookDeliveries::DeliveredAt,
+                    ))
                     .foreign_key(&mut fk(
                         "fk_webhook_deliveries_event",
                         (WebhookDeliveries::Table, WebhookDeliveries::EventId),
@@ -371,8 +472,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_webhook_deliveries_due", WebhookDeliveries::Table, vec![Alias::new("status"), Alias::new("next_attempt_at")], false).await?;
-        index(manager, "ix_webhook_deliveries_event", WebhookDeliveries::Table, vec![Alias::new("event_id")], false).await?;
+        index(
+            manager,
+            "ix_webhook_deliveries_due",
+            WebhookDeliveries::Table,
+            vec![Alias::new("status"), Alias::new("next_attempt_at")],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_webhook_deliveries_event",
+            WebhookDeliveries::Table,
+            vec![Alias::new("event_id")],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -410,7 +525,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_outgoing_messages_status", OutgoingMessages::Table, vec![Alias::new("status"), Alias::new("id")], false).await
+        index(
+            manager,
+            "ix_outgoing_messages_status",
+            OutgoingMessages::Table,
+            vec![Alias::new("status"), Alias::new("id")],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -426,7 +548,9 @@ impl MigrationTrait for Migration {
             Bills::Table.into_iden(),
             PaymentNumbers::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -152,7 +152,9 @@ impl Settings {
             max_query_depth: self.max_query_depth.or(fallback.max_query_depth),
             max_query_complexity: self.max_query_complexity.or(fallback.max_query_complexity),
             max_root_fields: self.max_root_fields.or(fallback.max_root_fields),
-            webhook_retry_base_ms: self.webhook_retry_base_ms.or(fallback.webhook_retry_base_ms),
+            webhook_retry_base_ms: self
+                .webhook_retry_base_ms
+                .or(fallback.webhook_retry_base_ms),
             smtp_url: self.smtp_url.or(fallback.smtp_url),
             mail_from: self.mail_from.or(fallback.mail_from),
             demo: self.demo.or(fallback.demo),
@@ -217,7 +219,9 @@ impl From<Settings> for Config {
             max_root_fields: s.max_root_fields.unwrap_or(100),
             webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(10_000).max(1),
             smtp_url: s.smtp_url.filter(|u| !u.expose().is_empty()),
-            mail_from: s.mail_from.unwrap_or_else(|| "no-reply@shuno.invalid".into()),
+            mail_from: s
+                .mail_from
+                .unwrap_or_else(|| "no-reply@shuno.invalid".into()),
             demo: s.demo.unwrap_or(false),
             sandbox: s.sandbox.unwrap_or(false),
         }

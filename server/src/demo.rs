@@ -1,7 +1,6 @@
 //! `shuno serve --demo`: seeds an empty database with an owner, three
 //! tenants, their people and contracts, so the API can be tried at once.
 
-
 use crate::{
     auth::password,
     authz::{Change, Grant, Subject},

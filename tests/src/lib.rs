@@ -218,3 +218,219 @@ pub fn user_error_codes(payload: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A GraphQL subscription over `/graphql/ws` (graphql-transport-ws).
+pub struct Subscription {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl TestApp {
+    /// Opens a WebSocket, authenticates with `token`, subscribes to `query`.
+    pub async fn subscribe(&self, token: &str, query: &str, variables: Value) -> Subscription {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::{
+            Message, client::IntoClientRequest, http::HeaderValue,
+        };
+        let url = format!("{}/graphql/ws", self.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects");
+        let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+        socket
+            .send(Message::Text(init.to_string().into()))
+            .await
+            .expect("init sent");
+        let mut subscription = Subscription { socket };
+        let ack = subscription
+            .message(std::time::Duration::from_secs(5))
+            .await
+            .expect("an answer to connection_init");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        subscription
+            .socket
+            .send(Message::Text(subscribe.to_string().into()))
+            .await
+            .expect("subscribe sent");
+        subscription
+    }
+}
+
+impl Subscription {
+    async fn message(&mut self, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??;
+            match next.ok()? {
+                Message::Text(text) => return serde_json::from_str(&text).ok(),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next `next` payload within `wait`, or None. Errors are returned
+    /// as they come (`{"type": "error", ...}`).
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Value> {
+        loop {
+            let message = self.message(wait).await?;
+            match message["type"].as_str() {
+                Some("next") => return Some(message["payload"].clone()),
+                Some("error") | Some("complete") => return Some(message),
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// A webhook receiver for tests: records every request; fails the first
+/// `failures` with HTTP 500.
+pub struct Receiver {
+    pub url: String,
+    pub received: std::sync::Arc<tokio::sync::Mutex<Vec<(axum_lite::Headers, String)>>>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+pub mod axum_lite {
+    /// Request headers as (lower-case name, value) pairs.
+    pub type Headers = Vec<(String, String)>;
+}
+
+impl Receiver {
+    pub async fn start(failures: usize) -> Receiver {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let received: std::sync::Arc<tokio::sync::Mutex<Vec<(axum_lite::Headers, String)>>> =
+            Default::default();
+        let seen = std::sync::Arc::new(AtomicUsize::new(0));
+        let store = received.clone();
+        let handle = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let store = store.clone();
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let _ = serve_one(stream, store, seen, failures).await;
+                });
+            }
+        });
+        async fn serve_one(
+            mut stream: tokio::net::TcpStream,
+            store: std::sync::Arc<tokio::sync::Mutex<Vec<(axum_lite::Headers, String)>>>,
+            seen: std::sync::Arc<AtomicUsize>,
+            failures: usize,
+        ) -> std::io::Result<()> {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut buffer = Vec::new();
+            let mut chunk = [0u8; 8192];
+            let (headers, body) = loop {
+                let n = stream.read(&mut chunk).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                buffer.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buffer).to_string();
+                if let Some(split) = text.find("\r\n\r\n") {
+                    let head = &text[..split];
+                    let headers: axum_lite::Headers = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+                        .collect();
+                    let length: usize = headers
+                        .iter()
+                        .find(|(k, _)| k == "content-length")
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(0);
+                    let body_start = split + 4;
+                    if buffer.len() >= body_start + length {
+                        let body =
+                            String::from_utf8_lossy(&buffer[body_start..body_start + length])
+                                .to_string();
+                        break (headers, body);
+                    }
+                }
+            };
+            let attempt = seen.fetch_add(1, Ordering::SeqCst);
+            store.lock().await.push((headers, body));
+            let status = if attempt < failures {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            stream
+                .write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+            stream.shutdown().await
+        }
+        Receiver {
+            url,
+            received,
+            handle,
+        }
+    }
+
+    /// Waits until `count` requests arrived, or `wait` passed.
+    pub async fn wait_for(
+        &self,
+        count: usize,
+        wait: std::time::Duration,
+    ) -> Vec<(axum_lite::Headers, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let got = self.received.lock().await.clone();
+            if got.len() >= count || tokio::time::Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// Verifies a `Shuno-Signature` header for `body` with `secret`.
+pub fn signature_valid(header: &str, secret: &str, body: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some((t, v1)) = header.split_once(',') else {
+        return false;
+    };
+    let (Some(t), Some(v1)) = (t.strip_prefix("t="), v1.strip_prefix("v1=")) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("{t}.{body}").as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    expected == v1
+}

@@ -19,7 +19,10 @@ impl Amount {
 
     pub fn parse(yen: i64) -> Result<Self, RuleViolation> {
         if yen < Self::MIN {
-            Err(RuleViolation::new("AMOUNT_TOO_SMALL", "金額は1円以上で指定してください。"))
+            Err(RuleViolation::new(
+                "AMOUNT_TOO_SMALL",
+                "金額は1円以上で指定してください。",
+            ))
         } else if yen > Self::MAX {
             Err(RuleViolation::new(
                 "AMOUNT_LIMIT_EXCEEDED",
@@ -49,7 +52,10 @@ pub fn latest_due_date(registered: NaiveDate) -> NaiveDate {
 /// A due date acceptable for a bill registered (or edited) on `today` (JST).
 pub fn check_due_date(due: NaiveDate, today: NaiveDate) -> Result<NaiveDate, RuleViolation> {
     if due < today {
-        return Err(RuleViolation::new("DUE_DATE_IN_PAST", "支払期限に過去の日付は指定できません。"));
+        return Err(RuleViolation::new(
+            "DUE_DATE_IN_PAST",
+            "支払期限に過去の日付は指定できません。",
+        ));
     }
     if due > latest_due_date(today) {
         return Err(RuleViolation::new(
@@ -72,10 +78,19 @@ mod tests {
 
     #[test]
     fn amounts_are_bounded() {
-        for (yen, ok) in [(0, false), (1, true), (300_000, true), (300_001, false), (-1, false)] {
+        for (yen, ok) in [
+            (0, false),
+            (1, true),
+            (300_000, true),
+            (300_001, false),
+            (-1, false),
+        ] {
             assert_eq!(Amount::parse(yen).is_ok(), ok, "{yen}");
         }
-        assert_eq!(Amount::parse(300_001).map_err(|e| e.code), Err("AMOUNT_LIMIT_EXCEEDED"));
+        assert_eq!(
+            Amount::parse(300_001).map_err(|e| e.code),
+            Err("AMOUNT_LIMIT_EXCEEDED")
+        );
     }
 
     #[test]
@@ -86,8 +101,14 @@ mod tests {
         assert_eq!(today, NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"));
         assert!(check_due_date(today, today).is_ok());
         assert!(check_due_date(today + Days::new(59), today).is_ok());
-        assert_eq!(check_due_date(today + Days::new(60), today).map_err(|e| e.code), Err("DUE_DATE_TOO_FAR"));
-        assert_eq!(check_due_date(today - Days::new(1), today).map_err(|e| e.code), Err("DUE_DATE_IN_PAST"));
+        assert_eq!(
+            check_due_date(today + Days::new(60), today).map_err(|e| e.code),
+            Err("DUE_DATE_TOO_FAR")
+        );
+        assert_eq!(
+            check_due_date(today - Days::new(1), today).map_err(|e| e.code),
+            Err("DUE_DATE_IN_PAST")
+        );
     }
 
     #[test]

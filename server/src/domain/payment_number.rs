@@ -75,7 +75,13 @@ impl PaymentNumber {
 
     /// `1234-5678-9012-3`: how people read it on a sheet.
     pub fn grouped(&self) -> String {
-        format!("{}-{}-{}-{}", &self.0[..4], &self.0[4..8], &self.0[8..12], &self.0[12..])
+        format!(
+            "{}-{}-{}-{}",
+            &self.0[..4],
+            &self.0[4..8],
+            &self.0[8..12],
+            &self.0[12..]
+        )
     }
 }
 
@@ -108,15 +114,37 @@ mod tests {
             .collect();
         assert_eq!(PaymentNumber::parse(&full_width), Ok(number.clone()));
         assert_eq!(PaymentNumber::parse(&number.grouped()), Ok(number.clone()));
-        assert_eq!(PaymentNumber::parse(&format!(" {} ", number.grouped().replace('-', "　"))), Ok(number.clone()));
+        assert_eq!(
+            PaymentNumber::parse(&format!(" {} ", number.grouped().replace('-', "　"))),
+            Ok(number.clone())
+        );
 
         let mut wrong = number.as_str().to_owned();
         let last = wrong.pop().unwrap_or('0');
-        wrong.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
-        assert_eq!(PaymentNumber::parse(&wrong).map_err(|e| e.code), Err("PAYMENT_NUMBER_BAD_CHECK_DIGIT"));
-        assert_eq!(PaymentNumber::parse("123456789012").map_err(|e| e.code), Err("PAYMENT_NUMBER_WRONG_LENGTH"));
-        assert_eq!(PaymentNumber::parse("12345678901234").map_err(|e| e.code), Err("PAYMENT_NUMBER_WRONG_LENGTH"));
-        assert_eq!(PaymentNumber::parse("12345678901a3").map_err(|e| e.code), Err("PAYMENT_NUMBER_NOT_DIGITS"));
-        assert_eq!(PaymentNumber::parse("").map_err(|e| e.code), Err("PAYMENT_NUMBER_WRONG_LENGTH"));
+        wrong.push(if last == '9' {
+            '0'
+        } else {
+            char::from(last as u8 + 1)
+        });
+        assert_eq!(
+            PaymentNumber::parse(&wrong).map_err(|e| e.code),
+            Err("PAYMENT_NUMBER_BAD_CHECK_DIGIT")
+        );
+        assert_eq!(
+            PaymentNumber::parse("123456789012").map_err(|e| e.code),
+            Err("PAYMENT_NUMBER_WRONG_LENGTH")
+        );
+        assert_eq!(
+            PaymentNumber::parse("12345678901234").map_err(|e| e.code),
+            Err("PAYMENT_NUMBER_WRONG_LENGTH")
+        );
+        assert_eq!(
+            PaymentNumber::parse("12345678901a3").map_err(|e| e.code),
+            Err("PAYMENT_NUMBER_NOT_DIGITS")
+        );
+        assert_eq!(
+            PaymentNumber::parse("").map_err(|e| e.code),
+            Err("PAYMENT_NUMBER_WRONG_LENGTH")
+        );
     }
 }

@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{
-    Conn, connection, env,
+    Conn, connection,
     enums::{BillStatus, Chain},
+    env,
     errors::{UserError, payload, to_graphql},
     ids::{self, Kind},
     page_request,
@@ -85,12 +86,18 @@ impl Bill {
     }
     async fn contract(&self, ctx: &Context<'_>) -> Result<Option<Contract>> {
         let (services, caller) = env(ctx)?;
-        let found = services.visible_contract(caller, self.0.contract_id).await.map_err(|e| to_graphql(ctx, e))?;
+        let found = services
+            .visible_contract(caller, self.0.contract_id)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(found.map(|(c, _)| Contract(c)))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         let (services, caller) = env(ctx)?;
-        let found = services.visible_organisation(caller, self.0.organisation_id).await.map_err(|e| to_graphql(ctx, e))?;
+        let found = services
+            .visible_organisation(caller, self.0.organisation_id)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(found.map(Organisation))
     }
     /// Every version the bill has had, oldest first.
@@ -200,12 +207,18 @@ impl PaymentItem {
     }
     async fn bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
         let (services, caller) = env(ctx)?;
-        let found = services.visible_bill(caller, self.0.bill_id).await.map_err(|e| to_graphql(ctx, e))?;
+        let found = services
+            .visible_bill(caller, self.0.bill_id)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(found.map(Bill))
     }
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
         let (services, caller) = env(ctx)?;
-        let found = services.visible_payment(caller, self.0.payment_id).await.map_err(|e| to_graphql(ctx, e))?;
+        let found = services
+            .visible_payment(caller, self.0.payment_id)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(found.map(Payment))
     }
 }
@@ -241,7 +254,13 @@ pub struct BillQuery;
 impl BillQuery {
     /// The bills of an organisation.
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
-    async fn bills(&self, ctx: &Context<'_>, filter: BillFilter, first: Option<i32>, after: Option<String>) -> Result<Conn<Bill>> {
+    async fn bills(
+        &self,
+        ctx: &Context<'_>,
+        filter: BillFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Bill>> {
         let (services, caller) = env(ctx)?;
         let request = page_request(first, after)?;
         let payment_number = match filter.payment_number {
@@ -254,26 +273,46 @@ impl BillQuery {
             None => None,
         };
         let store_filter = StoreFilter {
-            organisation_id: ids::decode_as(Kind::Organisation, &filter.organisation_id).unwrap_or_default(),
-            status: filter.status.map(|s| crate::domain::bill::BillStatus::from(s).as_str().to_owned()),
+            organisation_id: ids::decode_as(Kind::Organisation, &filter.organisation_id)
+                .unwrap_or_default(),
+            status: filter
+                .status
+                .map(|s| crate::domain::bill::BillStatus::from(s).as_str().to_owned()),
             payment_number,
         };
-        let page = services.bills_of(caller, store_filter, request).await.map_err(|e| to_graphql(ctx, e))?;
+        let page = services
+            .bills_of(caller, store_filter, request)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |b| b.id, Bill))
     }
 
     /// The paid bills of an organisation, oldest first.
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
-    async fn payments(&self, ctx: &Context<'_>, filter: PaymentFilter, first: Option<i32>, after: Option<String>) -> Result<Conn<PaymentItem>> {
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        filter: PaymentFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<PaymentItem>> {
         let (services, caller) = env(ctx)?;
         let request = page_request(first, after)?;
         let id = ids::decode_as(Kind::Organisation, &filter.organisation_id).unwrap_or_default();
-        let page = services.payments_of(caller, id, request).await.map_err(|e| to_graphql(ctx, e))?;
+        let page = services
+            .payments_of(caller, id, request)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |i| i.id, PaymentItem))
     }
 
     /// What a store terminal lists for a payment number at a chain (store network).
-    async fn store_terminal_bills(&self, ctx: &Context<'_>, chain: Chain, payment_number: String) -> Result<Vec<TerminalBill>> {
+    async fn store_terminal_bills(
+        &self,
+        ctx: &Context<'_>,
+        chain: Chain,
+        payment_number: String,
+    ) -> Result<Vec<TerminalBill>> {
         let (services, caller) = env(ctx)?;
         let shown = services
             .terminal_bills(caller, chain.into(), &payment_number)
@@ -438,24 +477,46 @@ pub struct BillMutation;
 #[Object]
 impl BillMutation {
     /// Issues a payment number and e-mails it to the customer (Q11).
-    async fn issue_payment_number(&self, ctx: &Context<'_>, input: IssuePaymentNumberInput) -> Result<IssuePaymentNumberPayload> {
+    async fn issue_payment_number(
+        &self,
+        ctx: &Context<'_>,
+        input: IssuePaymentNumberInput,
+    ) -> Result<IssuePaymentNumberPayload> {
         let (services, caller) = env(ctx)?;
         let contract_id = ids::decode_as(Kind::Contract, &input.contract_id).unwrap_or_default();
-        let result = services.issue_payment_number(caller, contract_id, &input.email).await;
+        let result = services
+            .issue_payment_number(caller, contract_id, &input.email)
+            .await;
         payload(
             ctx,
             result,
-            |n| IssuePaymentNumberPayload { payment_number: Some(n.as_str().to_owned()), user_errors: vec![] },
-            |user_errors| IssuePaymentNumberPayload { payment_number: None, user_errors },
+            |n| IssuePaymentNumberPayload {
+                payment_number: Some(n.as_str().to_owned()),
+                user_errors: vec![],
+            },
+            |user_errors| IssuePaymentNumberPayload {
+                payment_number: None,
+                user_errors,
+            },
         )
     }
 
     /// Issues a block of unassigned numbers for printed sheets and joint cards (platform admins).
-    async fn issue_payment_number_block(&self, ctx: &Context<'_>, input: IssuePaymentNumberBlockInput) -> Result<IssuePaymentNumberBlockPayload> {
+    async fn issue_payment_number_block(
+        &self,
+        ctx: &Context<'_>,
+        input: IssuePaymentNumberBlockInput,
+    ) -> Result<IssuePaymentNumberBlockPayload> {
         let (services, caller) = env(ctx)?;
-        let organisation = input.organisation_id.map(|id| ids::decode_as(Kind::Organisation, &id).unwrap_or_default());
+        let organisation = input
+            .organisation_id
+            .map(|id| ids::decode_as(Kind::Organisation, &id).unwrap_or_default());
         let result = services
-            .issue_payment_number_block(caller, u32::try_from(input.count).unwrap_or(0), organisation)
+            .issue_payment_number_block(
+                caller,
+                u32::try_from(input.count).unwrap_or(0),
+                organisation,
+            )
             .await;
         payload(
             ctx,
@@ -464,12 +525,19 @@ impl BillMutation {
                 payment_numbers: Some(numbers.iter().map(|n| n.as_str().to_owned()).collect()),
                 user_errors: vec![],
             },
-            |user_errors| IssuePaymentNumberBlockPayload { payment_numbers: None, user_errors },
+            |user_errors| IssuePaymentNumberBlockPayload {
+                payment_numbers: None,
+                user_errors,
+            },
         )
     }
 
     /// Registers one bill.
-    async fn register_bill(&self, ctx: &Context<'_>, input: RegisterBillInput) -> Result<RegisterBillPayload> {
+    async fn register_bill(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterBillInput,
+    ) -> Result<RegisterBillPayload> {
         let (services, caller) = env(ctx)?;
         let contract_id = ids::decode_as(Kind::Contract, &input.contract_id).unwrap_or_default();
         let bill = ServiceBill {
@@ -481,7 +549,14 @@ impl BillMutation {
             customer_email: input.customer_email,
         };
         let result = services
-            .register_bills(caller, contract_id, vec![bill], true, input.idempotency_key, "registerBill")
+            .register_bills(
+                caller,
+                contract_id,
+                vec![bill],
+                true,
+                input.idempotency_key,
+                "registerBill",
+            )
             .await;
         payload(
             ctx,
@@ -490,17 +565,31 @@ impl BillMutation {
                 bill: r.bills.into_iter().next().map(Bill),
                 user_errors: r.errors.into_iter().map(UserError::from).collect(),
             },
-            |user_errors| RegisterBillPayload { bill: None, user_errors },
+            |user_errors| RegisterBillPayload {
+                bill: None,
+                user_errors,
+            },
         )
     }
 
     /// Registers up to 1,000 bills, screened in one batch.
-    async fn register_bills(&self, ctx: &Context<'_>, input: RegisterBillsInput) -> Result<RegisterBillsPayload> {
+    async fn register_bills(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterBillsInput,
+    ) -> Result<RegisterBillsPayload> {
         let (services, caller) = env(ctx)?;
         let contract_id = ids::decode_as(Kind::Contract, &input.contract_id).unwrap_or_default();
         let bills = input.bills.into_iter().map(ServiceBill::from).collect();
         let result = services
-            .register_bills(caller, contract_id, bills, input.all_or_nothing, input.idempotency_key, "registerBills")
+            .register_bills(
+                caller,
+                contract_id,
+                bills,
+                input.all_or_nothing,
+                input.idempotency_key,
+                "registerBills",
+            )
             .await;
         payload(
             ctx,
@@ -509,7 +598,10 @@ impl BillMutation {
                 bills: r.bills.into_iter().map(Bill).collect(),
                 user_errors: r.errors.into_iter().map(UserError::from).collect(),
             },
-            |user_errors| RegisterBillsPayload { bills: vec![], user_errors },
+            |user_errors| RegisterBillsPayload {
+                bills: vec![],
+                user_errors,
+            },
         )
     }
 
@@ -523,12 +615,20 @@ impl BillMutation {
             category: input.category,
             description: input.description,
         };
-        let result = services.update_bill(caller, id, changes, input.expected_version).await;
+        let result = services
+            .update_bill(caller, id, changes, input.expected_version)
+            .await;
         payload(
             ctx,
             result,
-            |b| BillPayload { bill: Some(Bill(b)), user_errors: vec![] },
-            |user_errors| BillPayload { bill: None, user_errors },
+            |b| BillPayload {
+                bill: Some(Bill(b)),
+                user_errors: vec![],
+            },
+            |user_errors| BillPayload {
+                bill: None,
+                user_errors,
+            },
         )
     }
 
@@ -540,14 +640,24 @@ impl BillMutation {
         payload(
             ctx,
             result,
-            |b| BillPayload { bill: Some(Bill(b)), user_errors: vec![] },
-            |user_errors| BillPayload { bill: None, user_errors },
+            |b| BillPayload {
+                bill: Some(Bill(b)),
+                user_errors: vec![],
+            },
+            |user_errors| BillPayload {
+                bill: None,
+                user_errors,
+            },
         )
     }
 
     /// Records a store payment of one or more bills (store network): all or
     /// none, exactly once.
-    async fn report_store_payment(&self, ctx: &Context<'_>, input: ReportStorePaymentInput) -> Result<ReportStorePaymentPayload> {
+    async fn report_store_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportStorePaymentInput,
+    ) -> Result<ReportStorePaymentPayload> {
         let (services, caller) = env(ctx)?;
         let report = Report {
             chain: input.chain.into(),
@@ -570,8 +680,14 @@ impl BillMutation {
         payload(
             ctx,
             result,
-            |p| ReportStorePaymentPayload { payment: Some(Payment(p)), user_errors: vec![] },
-            |user_errors| ReportStorePaymentPayload { payment: None, user_errors },
+            |p| ReportStorePaymentPayload {
+                payment: Some(Payment(p)),
+                user_errors: vec![],
+            },
+            |user_errors| ReportStorePaymentPayload {
+                payment: None,
+                user_errors,
+            },
         )
     }
 }

@@ -8,15 +8,22 @@ use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
-    Conn, connection, env,
+    Conn, connection,
     enums::Chain,
+    env,
     errors::{UserError, payload, to_graphql},
     ids::{self, Kind},
     page_request,
 };
 use crate::{
-    service::{ServiceError, events::{Event as BusEvent, NewEndpoint}},
-    store::{self, entity::{event, outgoing_message, webhook_delivery, webhook_endpoint}},
+    service::{
+        ServiceError,
+        events::{Event as BusEvent, NewEndpoint},
+    },
+    store::{
+        self,
+        entity::{event, outgoing_message, webhook_delivery, webhook_endpoint},
+    },
 };
 
 /// Where an organisation's events are posted, signed with `Shuno-Signature`.
@@ -79,7 +86,12 @@ impl WebhookDelivery {
             .map_err(|e| to_graphql(ctx, ServiceError::from(e)))?;
         Ok(rows
             .into_iter()
-            .map(|a| DeliveryAttempt { at: a.at, status_code: a.status_code, error: a.error, duration_ms: a.duration_ms })
+            .map(|a| DeliveryAttempt {
+                at: a.at,
+                status_code: a.status_code,
+                error: a.error,
+                duration_ms: a.duration_ms,
+            })
             .collect())
     }
 }
@@ -98,7 +110,9 @@ impl Event {
         &self.0.event_type
     }
     async fn organisation_id(&self) -> Option<ID> {
-        self.0.organisation_id.map(|id| ids::encode(Kind::Organisation, id))
+        self.0
+            .organisation_id
+            .map(|id| ids::encode(Kind::Organisation, id))
     }
     async fn payload(&self) -> Json<serde_json::Value> {
         Json(serde_json::from_str(&self.0.payload).unwrap_or(serde_json::Value::Null))
@@ -162,19 +176,36 @@ pub struct NotificationQuery;
 impl NotificationQuery {
     /// The events of an organisation (an owner's include its tenants'), last 30 days.
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
-    async fn events(&self, ctx: &Context<'_>, filter: EventFilter, first: Option<i32>, after: Option<String>) -> Result<Conn<Event>> {
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: EventFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Event>> {
         let (services, caller) = env(ctx)?;
         let request = page_request(first, after)?;
         let id = ids::decode_as(Kind::Organisation, &filter.organisation_id).unwrap_or_default();
-        let page = services.events_of(caller, id, request).await.map_err(|e| to_graphql(ctx, e))?;
+        let page = services
+            .events_of(caller, id, request)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |e| e.id, Event))
     }
 
     /// E-mail the platform sent or holds (platform admins).
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
-    async fn outgoing_messages(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<OutgoingMessage>> {
+    async fn outgoing_messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<OutgoingMessage>> {
         let (services, caller) = env(ctx)?;
-        let page = services.outgoing_messages(caller, page_request(first, after)?).await.map_err(|e| to_graphql(ctx, e))?;
+        let page = services
+            .outgoing_messages(caller, page_request(first, after)?)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         Ok(connection(page, |m| m.id, OutgoingMessage))
     }
 }
@@ -223,10 +254,15 @@ pub struct NotificationMutation;
 
 #[Object]
 impl NotificationMutation {
-    async fn create_webhook_endpoint(&self, ctx: &Context<'_>, input: CreateWebhookEndpointInput) -> Result<CreateWebhookEndpointPayload> {
+    async fn create_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookEndpointInput,
+    ) -> Result<CreateWebhookEndpointPayload> {
         let (services, caller) = env(ctx)?;
         let endpoint = NewEndpoint {
-            organisation_id: ids::decode_as(Kind::Organisation, &input.organisation_id).unwrap_or_default(),
+            organisation_id: ids::decode_as(Kind::Organisation, &input.organisation_id)
+                .unwrap_or_default(),
             url: input.url,
             event_types: input.event_types,
         };
@@ -234,13 +270,25 @@ impl NotificationMutation {
         payload(
             ctx,
             result,
-            |(e, secret)| CreateWebhookEndpointPayload { endpoint: Some(WebhookEndpoint(e)), signing_secret: Some(secret), user_errors: vec![] },
-            |user_errors| CreateWebhookEndpointPayload { endpoint: None, signing_secret: None, user_errors },
+            |(e, secret)| CreateWebhookEndpointPayload {
+                endpoint: Some(WebhookEndpoint(e)),
+                signing_secret: Some(secret),
+                user_errors: vec![],
+            },
+            |user_errors| CreateWebhookEndpointPayload {
+                endpoint: None,
+                signing_secret: None,
+                user_errors,
+            },
         )
     }
 
     /// Delivers an event again (within 30 days).
-    async fn redeliver_event(&self, ctx: &Context<'_>, input: RedeliverEventInput) -> Result<RedeliverEventPayload> {
+    async fn redeliver_event(
+        &self,
+        ctx: &Context<'_>,
+        input: RedeliverEventInput,
+    ) -> Result<RedeliverEventPayload> {
         let (services, caller) = env(ctx)?;
         let id = ids::decode_as(Kind::Event, &input.event_id).unwrap_or_default();
         let result = services.redeliver_event(caller, id).await;
@@ -250,20 +298,36 @@ impl NotificationMutation {
         payload(
             ctx,
             result,
-            |e| RedeliverEventPayload { event: Some(Event(e)), user_errors: vec![] },
-            |user_errors| RedeliverEventPayload { event: None, user_errors },
+            |e| RedeliverEventPayload {
+                event: Some(Event(e)),
+                user_errors: vec![],
+            },
+            |user_errors| RedeliverEventPayload {
+                event: None,
+                user_errors,
+            },
         )
     }
 
     /// Moves "now" for due dates, expiry and settlement (`--sandbox` only, platform admins).
-    async fn set_sandbox_clock(&self, ctx: &Context<'_>, input: SetSandboxClockInput) -> Result<SetSandboxClockPayload> {
+    async fn set_sandbox_clock(
+        &self,
+        ctx: &Context<'_>,
+        input: SetSandboxClockInput,
+    ) -> Result<SetSandboxClockPayload> {
         let (services, caller) = env(ctx)?;
         let result = services.set_sandbox_clock(caller, input.now).await;
         payload(
             ctx,
             result,
-            |now| SetSandboxClockPayload { now: Some(now), user_errors: vec![] },
-            |user_errors| SetSandboxClockPayload { now: None, user_errors },
+            |now| SetSandboxClockPayload {
+                now: Some(now),
+                user_errors: vec![],
+            },
+            |user_errors| SetSandboxClockPayload {
+                now: None,
+                user_errors,
+            },
         )
     }
 }
@@ -287,14 +351,24 @@ impl From<&BusEvent> for PaymentEvent {
         let p = &e.payload;
         PaymentEvent {
             event_id: ids::encode(Kind::Event, e.id),
-            payment_id: p["paymentId"].as_i64().map(|id| ids::encode(Kind::Payment, id)),
-            organisation_id: e.organisation_id.map(|id| ids::encode(Kind::Organisation, id)),
+            payment_id: p["paymentId"]
+                .as_i64()
+                .map(|id| ids::encode(Kind::Payment, id)),
+            organisation_id: e
+                .organisation_id
+                .map(|id| ids::encode(Kind::Organisation, id)),
             chain: p["chain"].as_str().and_then(Chain::from_stored),
             paid_at: p["paidAt"].as_str().and_then(|t| t.parse().ok()),
             amount: p["amount"].as_i64().unwrap_or_default(),
             bill_ids: p["bills"]
                 .as_array()
-                .map(|bills| bills.iter().filter_map(|b| b["billId"].as_i64()).map(|id| ids::encode(Kind::Bill, id)).collect())
+                .map(|bills| {
+                    bills
+                        .iter()
+                        .filter_map(|b| b["billId"].as_i64())
+                        .map(|id| ids::encode(Kind::Bill, id))
+                        .collect()
+                })
                 .unwrap_or_default(),
             payment_number: p["paymentNumber"].as_str().map(str::to_owned),
         }
@@ -308,10 +382,17 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// One event per recorded payment of the organisation's bills (an owner
     /// hears its tenants' too), within seconds.
-    async fn payment_events(&self, ctx: &Context<'_>, organisation_id: ID) -> Result<impl Stream<Item = PaymentEvent> + use<>> {
+    async fn payment_events(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+    ) -> Result<impl Stream<Item = PaymentEvent> + use<>> {
         let (services, caller) = env(ctx)?;
         let id = ids::decode_as(Kind::Organisation, &organisation_id).unwrap_or_default();
-        services.may_subscribe(caller, id).await.map_err(|e| to_graphql(ctx, e))?;
+        services
+            .may_subscribe(caller, id)
+            .await
+            .map_err(|e| to_graphql(ctx, e))?;
         let receiver = services.bus.subscribe();
         Ok(BroadcastStream::new(receiver).filter_map(move |item| {
             let event: Option<Arc<BusEvent>> = item.ok();

@@ -2,6 +2,7 @@
 //! the bearer token, and turning GraphQL responses into HTTP responses.
 
 mod graphql;
+mod sheets;
 
 use std::{sync::Arc, time::Duration};
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::subscribe))
+        .route("/sheets/{payment_number}", get(sheets::sheet))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(max_body))

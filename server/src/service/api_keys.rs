@@ -1,6 +1,5 @@
 //! API keys for SYSTEM_INTEGRATION contracts.
 
-
 use super::{Ctx, ServiceError, Services, organisations::scope_of};
 use crate::{
     auth::{api_key::NewKey, password},

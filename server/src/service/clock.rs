@@ -26,8 +26,13 @@ impl Clock {
 impl super::Services {
     /// Moves "now" (sandbox only, platform admins), then runs what depends on
     /// the date at once (expiry).
-    pub async fn set_sandbox_clock(&self, ctx: &super::Ctx, at: DateTime<Utc>) -> Result<DateTime<Utc>, super::ServiceError> {
-        self.authorize(ctx, crate::authz::Scope::Platform, "clock", "set").await?;
+    pub async fn set_sandbox_clock(
+        &self,
+        ctx: &super::Ctx,
+        at: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, super::ServiceError> {
+        self.authorize(ctx, crate::authz::Scope::Platform, "clock", "set")
+            .await?;
         if !self.config.sandbox {
             return Err(super::ServiceError::invalid(
                 &["input", "now"],

@@ -2,14 +2,20 @@
 //! backoff for 3 days, every attempt recorded. Deliveries are claimed with row
 //! locks, so several processes never attempt the same delivery at once.
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{Services, events::Event};
-use crate::store::{self, webhooks::{Claimed, Outcome}};
+use crate::store::{
+    self,
+    webhooks::{Claimed, Outcome},
+};
 
 /// How long deliveries are retried before they are given up.
 pub const RETRY_FOR: chrono::Duration = chrono::Duration::days(3);
@@ -18,9 +24,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 
 /// `t=<unix>,v1=<hex hmac-sha256 of "t.body">`.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(format!("{timestamp}.{body}").as_bytes());
-    let digest: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let digest: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("t={timestamp},v1={digest}")
 }
 
@@ -38,7 +50,10 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
     let sent = client
         .post(&claimed.endpoint.url)
         .header("content-type", "application/json")
-        .header("shuno-signature", signature(&claimed.endpoint.secret, timestamp, &body))
+        .header(
+            "shuno-signature",
+            signature(&claimed.endpoint.secret, timestamp, &body),
+        )
         .header("shuno-event-id", event.id.to_string())
         .header("shuno-event-type", &event.event_type)
         .timeout(Duration::from_secs(10))
@@ -48,8 +63,13 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
     let duration_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
     let now: DateTime<Utc> = services.clock.now();
     let (status_code, error) = match &sent {
-        Ok(response) if response.status().is_success() => (Some(i32::from(response.status().as_u16())), None),
-        Ok(response) => (Some(i32::from(response.status().as_u16())), Some(format!("HTTP {}", response.status()))),
+        Ok(response) if response.status().is_success() => {
+            (Some(i32::from(response.status().as_u16())), None)
+        }
+        Ok(response) => (
+            Some(i32::from(response.status().as_u16())),
+            Some(format!("HTTP {}", response.status())),
+        ),
         Err(err) => (None, Some(format!("{err}"))),
     };
     let outcome = if error.is_none() {
@@ -58,15 +78,33 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
         Outcome::GiveUp
     } else {
         let base = Duration::from_millis(services.config.webhook_retry_base_ms);
-        let wait = chrono::Duration::from_std(backoff(base, claimed.delivery.attempts)).unwrap_or(chrono::Duration::hours(6));
+        let wait = chrono::Duration::from_std(backoff(base, claimed.delivery.attempts))
+            .unwrap_or(chrono::Duration::hours(6));
         Outcome::RetryAt(now + wait)
     };
-    if let Err(err) = store::webhooks::record_attempt(&services.db, &claimed.delivery, now, status_code, error.clone(), duration_ms, outcome).await {
+    if let Err(err) = store::webhooks::record_attempt(
+        &services.db,
+        &claimed.delivery,
+        now,
+        status_code,
+        error.clone(),
+        duration_ms,
+        outcome,
+    )
+    .await
+    {
         tracing::error!(delivery_id = claimed.delivery.id, error = %err, "cannot record a webhook attempt");
     }
     match error {
-        None => tracing::info!(delivery_id = claimed.delivery.id, event_id = event.id, duration_ms, "webhook delivered"),
-        Some(error) => tracing::warn!(delivery_id = claimed.delivery.id, event_id = event.id, %error, "webhook attempt failed"),
+        None => tracing::info!(
+            delivery_id = claimed.delivery.id,
+            event_id = event.id,
+            duration_ms,
+            "webhook delivered"
+        ),
+        Some(error) => {
+            tracing::warn!(delivery_id = claimed.delivery.id, event_id = event.id, %error, "webhook attempt failed")
+        }
     }
 }
 
@@ -74,11 +112,16 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
 pub async fn deliver(services: Arc<Services>, client: reqwest::Client) {
     loop {
         let now = services.clock.now();
-        let claimed = store::webhooks::claim_due(&services.db, now, now + chrono::Duration::seconds(60), 32).await;
+        let claimed =
+            store::webhooks::claim_due(&services.db, now, now + chrono::Duration::seconds(60), 32)
+                .await;
         let count = match claimed {
             Ok(claimed) => {
                 let count = claimed.len();
-                futures_util::future::join_all(claimed.into_iter().map(|c| attempt(&services, &client, c))).await;
+                futures_util::future::join_all(
+                    claimed.into_iter().map(|c| attempt(&services, &client, c)),
+                )
+                .await;
                 count
             }
             Err(err) => {
@@ -90,10 +133,17 @@ pub async fn deliver(services: Arc<Services>, client: reqwest::Client) {
             continue;
         }
         let wait = match store::webhooks::next_due(&services.db).await {
-            Ok(Some(due)) => (due - services.clock.now()).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(1)),
+            Ok(Some(due)) => (due - services.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(Duration::from_secs(1)),
             _ => Duration::from_secs(1),
         };
-        let _ = tokio::time::timeout(wait.max(Duration::from_millis(10)), services.delivery_wake.notified()).await;
+        let _ = tokio::time::timeout(
+            wait.max(Duration::from_millis(10)),
+            services.delivery_wake.notified(),
+        )
+        .await;
     }
 }
 

@@ -69,7 +69,9 @@ pub async fn emit(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ServiceError> {
     let owner_id = match organisation_id {
-        Some(id) => store::organisations::find(db, id).await?.map(|o| o.owner_id.unwrap_or(o.id)),
+        Some(id) => store::organisations::find(db, id)
+            .await?
+            .map(|o| o.owner_id.unwrap_or(o.id)),
         None => None,
     };
     if let Some(object) = payload.as_object_mut() {
@@ -88,8 +90,11 @@ pub async fn emit(
         }
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(Statement::from_string(DbBackend::Postgres, format!("NOTIFY {CHANNEL}")))
-            .await?;
+        db.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("NOTIFY {CHANNEL}"),
+        ))
+        .await?;
     }
     Ok(row)
 }
@@ -166,7 +171,8 @@ pub async fn tail(services: Arc<Services>) {
             }
             Err(err) => tracing::warn!(error = %err, "reading the outbox failed"),
         }
-        let _ = tokio::time::timeout(Duration::from_millis(250), services.bus.wake.notified()).await;
+        let _ =
+            tokio::time::timeout(Duration::from_millis(250), services.bus.wake.notified()).await;
     }
 }
 
@@ -213,7 +219,8 @@ pub const EVENT_TYPES: &[&str] = &[
 ];
 
 fn valid_url(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+    reqwest::Url::parse(url)
+        .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
 }
 
 impl Services {
@@ -229,60 +236,110 @@ impl Services {
         input: NewEndpoint,
     ) -> Result<(store::entity::webhook_endpoint::Model, String), ServiceError> {
         let principal = ctx.principal()?;
-        let Some(organisation) = self.visible_organisation(ctx, input.organisation_id).await? else {
-            return Err(ServiceError::invalid(&["input", "organisationId"], "ORGANISATION_NOT_FOUND", "指定された組織が見つかりません。"));
+        let Some(organisation) = self
+            .visible_organisation(ctx, input.organisation_id)
+            .await?
+        else {
+            return Err(ServiceError::invalid(
+                &["input", "organisationId"],
+                "ORGANISATION_NOT_FOUND",
+                "指定された組織が見つかりません。",
+            ));
         };
-        self.authorize(ctx, scope_of(&organisation), "webhook", "create").await?;
+        self.authorize(ctx, scope_of(&organisation), "webhook", "create")
+            .await?;
         let created_by = principal.user_id().ok_or(ServiceError::Forbidden)?;
         let mut errors = Vec::new();
         if input.url.len() > 2048 || !valid_url(&input.url) {
-            errors.push(UserError::new(&["input", "url"], "INVALID_URL", "URLは http(s):// で始まる正しい形式で指定してください。"));
+            errors.push(UserError::new(
+                &["input", "url"],
+                "INVALID_URL",
+                "URLは http(s):// で始まる正しい形式で指定してください。",
+            ));
         }
-        let types = if input.event_types.is_empty() { vec!["*".to_owned()] } else { input.event_types };
+        let types = if input.event_types.is_empty() {
+            vec!["*".to_owned()]
+        } else {
+            input.event_types
+        };
         for (i, t) in types.iter().enumerate() {
             if t != "*" && !EVENT_TYPES.contains(&t.as_str()) {
-                errors.push(UserError::new(&["input", "eventTypes", &i.to_string()], "UNKNOWN_EVENT_TYPE", format!("不明なイベント種別です: {t}")));
+                errors.push(UserError::new(
+                    &["input", "eventTypes", &i.to_string()],
+                    "UNKNOWN_EVENT_TYPE",
+                    format!("不明なイベント種別です: {t}"),
+                ));
             }
         }
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
         let secret = format!("whsec_{}", crate::auth::api_key::NewKey::generate().secret);
-        let endpoint = store::webhooks::insert_endpoint(&self.db, organisation.id, &input.url, &types, &secret, created_by, self.clock.now()).await?;
+        let endpoint = store::webhooks::insert_endpoint(
+            &self.db,
+            organisation.id,
+            &input.url,
+            &types,
+            &secret,
+            created_by,
+            self.clock.now(),
+        )
+        .await?;
         Ok((endpoint, secret))
     }
 
     /// Events of an organisation (and, for an owner, of its tenants), newest
     /// 30 days.
-    pub async fn events_of(&self, ctx: &Ctx, organisation_id: i64, page: PageRequest) -> Result<Page<EventRow>, ServiceError> {
+    pub async fn events_of(
+        &self,
+        ctx: &Ctx,
+        organisation_id: i64,
+        page: PageRequest,
+    ) -> Result<Page<EventRow>, ServiceError> {
         let Some(organisation) = self.visible_organisation(ctx, organisation_id).await? else {
             return Err(ServiceError::NotFound);
         };
-        self.authorize(ctx, scope_of(&organisation), "event", "read").await?;
+        self.authorize(ctx, scope_of(&organisation), "event", "read")
+            .await?;
         let since = self.clock.now() - chrono::Duration::days(30);
         Ok(store::events::concerning(&self.db, organisation.id, since, page).await?)
     }
 
     /// Delivers an event again to every endpoint that wants it now.
-    pub async fn redeliver_event(&self, ctx: &Ctx, event_id: i64) -> Result<EventRow, ServiceError> {
+    pub async fn redeliver_event(
+        &self,
+        ctx: &Ctx,
+        event_id: i64,
+    ) -> Result<EventRow, ServiceError> {
         ctx.principal()?;
-        let not_found = || ServiceError::invalid(&["input", "eventId"], "EVENT_NOT_FOUND", "指定されたイベントが見つかりません。");
-        let event = store::events::find(&self.db, event_id).await?.ok_or_else(not_found)?;
+        let not_found = || {
+            ServiceError::invalid(
+                &["input", "eventId"],
+                "EVENT_NOT_FOUND",
+                "指定されたイベントが見つかりません。",
+            )
+        };
+        let event = store::events::find(&self.db, event_id)
+            .await?
+            .ok_or_else(not_found)?;
         let since = self.clock.now() - chrono::Duration::days(30);
-        let Some(organisation_id) = event.organisation_id.filter(|_| event.created_at >= since) else {
+        let Some(organisation_id) = event.organisation_id.filter(|_| event.created_at >= since)
+        else {
             return Err(not_found());
         };
         let Some(organisation) = self.visible_organisation(ctx, organisation_id).await? else {
             return Err(not_found());
         };
-        self.authorize(ctx, scope_of(&organisation), "event", "redeliver").await?;
+        self.authorize(ctx, scope_of(&organisation), "event", "redeliver")
+            .await?;
         let decoded = Event::from_row(&event);
         let mut listeners = vec![organisation_id];
         listeners.extend(decoded.owner_id.filter(|o| *o != organisation_id));
         let txn = store::write(&self.db).await?;
         let now = self.clock.now();
         for endpoint in store::webhooks::endpoints_of(&txn, &listeners).await? {
-            let types: Vec<String> = serde_json::from_str(&endpoint.event_types).unwrap_or_default();
+            let types: Vec<String> =
+                serde_json::from_str(&endpoint.event_types).unwrap_or_default();
             if types.iter().any(|t| t == "*" || *t == event.event_type) {
                 store::webhooks::schedule(&txn, event.id, endpoint.id, now).await?;
             }

@@ -11,13 +11,14 @@ pub async fn send(services: Arc<Services>) {
     let Some(url) = services.config.smtp_url.clone() else {
         return;
     };
-    let transport = match lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose()) {
-        Ok(builder) => builder.build(),
-        Err(err) => {
-            tracing::error!(error = %err, "SHUNO_SMTP_URL is not usable; e-mail stays pending");
-            return;
-        }
-    };
+    let transport =
+        match lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose()) {
+            Ok(builder) => builder.build(),
+            Err(err) => {
+                tracing::error!(error = %err, "SHUNO_SMTP_URL is not usable; e-mail stays pending");
+                return;
+            }
+        };
     loop {
         match store::messages::pending(&services.db, 50).await {
             Ok(messages) => {
@@ -25,11 +26,18 @@ pub async fn send(services: Arc<Services>) {
                     let outcome = deliver(&transport, &services.config.mail_from, &message).await;
                     let now = services.clock.now();
                     let recorded = match outcome {
-                        Ok(()) => store::messages::mark(&services.db, message.id, "SENT", None, now).await,
+                        Ok(()) => {
+                            store::messages::mark(&services.db, message.id, "SENT", None, now).await
+                        }
                         Err(err) => {
                             tracing::warn!(message_id = message.id, error = %err, "sending e-mail failed");
-                            let status = if message.attempts + 1 >= 10 { "FAILED" } else { "PENDING" };
-                            store::messages::mark(&services.db, message.id, status, Some(err), now).await
+                            let status = if message.attempts + 1 >= 10 {
+                                "FAILED"
+                            } else {
+                                "PENDING"
+                            };
+                            store::messages::mark(&services.db, message.id, status, Some(err), now)
+                                .await
                         }
                     };
                     if let Err(err) = recorded {
@@ -56,5 +64,9 @@ async fn deliver(
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(message.body.clone())
         .map_err(|e| e.to_string())?;
-    transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+    transport
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -9,7 +9,10 @@ use super::{Ctx, Page, PageRequest, ServiceError, Services};
 use crate::{
     authz::Scope,
     domain::payment_number::PaymentNumber,
-    store::{self, entity::{bill::Model as Bill, outgoing_message::Model as Message}},
+    store::{
+        self,
+        entity::{bill::Model as Bill, outgoing_message::Model as Message},
+    },
 };
 
 /// Yen as people read it: `300,000円`.
@@ -17,7 +20,7 @@ pub fn yen(amount: i64) -> String {
     let digits = amount.abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -45,7 +48,9 @@ pub fn payment_number_mail(company: &str, number: &PaymentNumber) -> (String, St
 
 /// The notice of a bill, for prepayment (Q10).
 pub fn bill_mail(company: &str, bill: &Bill) -> (String, String) {
-    let number = PaymentNumber::parse(&bill.payment_number).map(|n| n.grouped()).unwrap_or_else(|_| bill.payment_number.clone());
+    let number = PaymentNumber::parse(&bill.payment_number)
+        .map(|n| n.grouped())
+        .unwrap_or_else(|_| bill.payment_number.clone());
     let subject = format!("【{company}】お支払いのご案内");
     let body = format!(
         "{company}からのご請求です。\n\n\
@@ -69,12 +74,111 @@ impl Services {
         self.mail_wake.notify_one();
     }
 
-    pub async fn outgoing_messages(&self, ctx: &Ctx, page: PageRequest) -> Result<Page<Message>, ServiceError> {
-        self.authorize(ctx, Scope::Platform, "message", "list").await?;
+    pub async fn outgoing_messages(
+        &self,
+        ctx: &Ctx,
+        page: PageRequest,
+    ) -> Result<Page<Message>, ServiceError> {
+        self.authorize(ctx, Scope::Platform, "message", "list")
+            .await?;
         Ok(store::messages::list(&self.db, page).await?)
     }
 }
 
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Services {
+    /// The printable payment sheet (Q10) of a payment number: the caller's
+    /// open bills on it, amounts, due dates, chains, and how to pay.
+    pub async fn payment_sheet(&self, ctx: &Ctx, number: &str) -> Result<String, ServiceError> {
+        ctx.principal()?;
+        let number = crate::domain::payment_number::PaymentNumber::parse(number).map_err(|r| {
+            ServiceError::Invalid(vec![super::UserError::from_rule(&["paymentNumber"], r)])
+        })?;
+        let today = crate::domain::bill::jst_date(self.clock.now());
+        let mut rows = String::new();
+        let mut total = 0;
+        let mut count = 0;
+        for bill in store::bills::open_for_number(&self.db, number.as_str(), today).await? {
+            if self.visible_bill(ctx, bill.id).await?.is_none() {
+                continue;
+            }
+            let company = store::organisations::find(&self.db, bill.organisation_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let chains: Vec<&str> =
+                crate::domain::contract::ChainSet::from_stored(&bill.available_chains)
+                    .map(|set| {
+                        set.chains()
+                            .iter()
+                            .map(|c| match c {
+                                crate::domain::contract::Chain::Lawson => "ローソン",
+                                crate::domain::contract::Chain::Ministop => "ミニストップ",
+                                crate::domain::contract::Chain::FamilyMart => "ファミリーマート",
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            total += bill.amount;
+            count += 1;
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"yen\">{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape_html(&company),
+                escape_html(&bill.description),
+                yen(bill.amount),
+                japanese_date(bill.due_date),
+                chains.join("・"),
+            ));
+        }
+        if count == 0 {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(format!(
+            r#"<!DOCTYPE html>
+<html lang="ja"><head><meta charset="utf-8"><title>お支払票 {grouped}</title>
+<style>
+body {{ font-family: "Hiragino Sans", "Noto Sans JP", sans-serif; margin: 2em; }}
+h1 {{ font-size: 1.4em; }} .number {{ font-size: 2em; letter-spacing: .1em; font-weight: bold; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }} th, td {{ border: 1px solid #444; padding: .4em; }}
+.yen {{ text-align: right; }} @media print {{ .noprint {{ display: none; }} }}
+</style></head><body>
+<h1>コンビニ払い お支払票</h1>
+<p>お支払番号</p><p class="number">{grouped}</p>
+<table><thead><tr><th>ご請求元</th><th>ご請求内容</th><th>金額（税込）</th><th>お支払期限</th><th>お支払いいただけるコンビニ</th></tr></thead>
+<tbody>
+{rows}</tbody>
+<tfoot><tr><th colspan="2">合計（{count}件）</th><th class="yen">{total}</th><th colspan="2"></th></tr></tfoot></table>
+<h2>お支払い方法</h2>
+<ol>
+<li>ローソン・ミニストップ・ファミリーマートの店頭端末で「各種番号をお持ちの方」を選び、上記のお支払番号を入力してください。</li>
+<li>表示されたご請求を確認し、発券された申込券をレジにお持ちください。</li>
+<li>お支払期限までに現金でお支払いください。お支払い後に受領証をお受け取りください（領収書は発行されません）。</li>
+</ol>
+<p>表示されたコンビニ以外ではお支払いいただけない場合があります。発行日: {issued}</p>
+<p class="noprint"><button onclick="window.print()">印刷する</button></p>
+</body></html>
+"#,
+            grouped = number.grouped(),
+            total = yen(total),
+            issued = japanese_date(today),
+        ))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,12 +7,12 @@
 
 pub mod api_keys;
 pub mod applications;
+pub mod bills;
 pub mod clock;
+pub mod contracts;
 pub mod deliveries;
 pub mod events;
-pub mod contracts;
 pub mod identity;
-pub mod bills;
 pub mod joint_cards;
 pub mod mailer;
 pub mod messages;

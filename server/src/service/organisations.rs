@@ -1,6 +1,5 @@
 //! Owners and tenants.
 
-
 use super::{Ctx, Page, PageRequest, ServiceError, Services, Validation};
 use crate::{
     authz::Scope,

@@ -1,6 +1,5 @@
 //! People: creating users and granting their role in the same transaction.
 
-
 use super::{
     Ctx, Page, PageRequest, ServiceError, Services, Validation,
     organisations::{kind_of, scope_of},

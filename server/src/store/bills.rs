@@ -40,7 +40,10 @@ pub async fn insert_number(
 }
 
 /// Which of `numbers` have been issued.
-pub async fn issued_numbers(db: &impl ConnectionTrait, numbers: Vec<String>) -> Result<Vec<String>, DbErr> {
+pub async fn issued_numbers(
+    db: &impl ConnectionTrait,
+    numbers: Vec<String>,
+) -> Result<Vec<String>, DbErr> {
     payment_number::Entity::find()
         .select_only()
         .column(N::Number)
@@ -66,7 +69,12 @@ pub struct NewBill {
 }
 
 /// Inserts bills at version 1 with their first version rows; returns them in order.
-pub async fn insert_bills(db: &impl ConnectionTrait, bills: Vec<NewBill>, changed_by: &str, now: DateTime<Utc>) -> Result<Vec<Bill>, DbErr> {
+pub async fn insert_bills(
+    db: &impl ConnectionTrait,
+    bills: Vec<NewBill>,
+    changed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Bill>, DbErr> {
     let mut stored = Vec::with_capacity(bills.len());
     for chunk in bills.chunks(200) {
         let rows = chunk.iter().map(|b| bill::ActiveModel {
@@ -95,7 +103,9 @@ pub async fn insert_bills(db: &impl ConnectionTrait, bills: Vec<NewBill>, change
     stored.sort_by_key(|b| b.id);
     let versions = stored.iter().map(|b| version_row(b, changed_by, now));
     for chunk in versions.collect::<Vec<_>>().chunks(200) {
-        bill_version::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        bill_version::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(stored)
 }
@@ -116,7 +126,12 @@ fn version_row(b: &Bill, changed_by: &str, at: DateTime<Utc>) -> bill_version::A
     }
 }
 
-pub async fn record_version(db: &impl ConnectionTrait, bill: &Bill, changed_by: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record_version(
+    db: &impl ConnectionTrait,
+    bill: &Bill,
+    changed_by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     version_row(bill, changed_by, at).insert(db).await?;
     Ok(())
 }
@@ -126,7 +141,11 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Bill>, Db
 }
 
 pub async fn find_many(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<Vec<Bill>, DbErr> {
-    Bills::find().filter(B::Id.is_in(ids)).order_by_asc(B::Id).all(db).await
+    Bills::find()
+        .filter(B::Id.is_in(ids))
+        .order_by_asc(B::Id)
+        .all(db)
+        .await
 }
 
 /// A bill read for update: locked on PostgreSQL until the transaction ends.
@@ -149,7 +168,13 @@ pub struct Edit {
 }
 
 /// Applies an edit only if the bill is still OPEN at `expected_version`.
-pub async fn edit(db: &impl ConnectionTrait, id: i64, expected_version: i32, edit: Edit, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn edit(
+    db: &impl ConnectionTrait,
+    id: i64,
+    expected_version: i32,
+    edit: Edit,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = Bills::update_many()
         .col_expr(B::Amount, Expr::value(edit.amount))
         .col_expr(B::DueDate, Expr::value(edit.due_date))
@@ -168,7 +193,13 @@ pub async fn edit(db: &impl ConnectionTrait, id: i64, expected_version: i32, edi
 }
 
 /// Moves an OPEN bill at `version` to `status`, adding a version.
-pub async fn set_status(db: &impl ConnectionTrait, id: i64, version: i32, status: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i32,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = Bills::update_many()
         .col_expr(B::Status, Expr::value(status))
         .col_expr(B::Version, Expr::value(version + 1))
@@ -183,7 +214,14 @@ pub async fn set_status(db: &impl ConnectionTrait, id: i64, version: i32, status
 
 /// Records a payment of an OPEN bill at `version`: a STANDARD bill becomes
 /// PAID; a REPEAT bill stays OPEN and counts one more payment.
-pub async fn mark_paid(db: &impl ConnectionTrait, id: i64, version: i32, repeat: bool, paid_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn mark_paid(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i32,
+    repeat: bool,
+    paid_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let mut update = Bills::update_many()
         .col_expr(B::PaymentCount, Expr::col(B::PaymentCount).add(1))
         .col_expr(B::PaidAt, Expr::value(Some(paid_at)))
@@ -198,7 +236,11 @@ pub async fn mark_paid(db: &impl ConnectionTrait, id: i64, version: i32, repeat:
 }
 
 /// OPEN bills due before `today`, oldest first.
-pub async fn overdue(db: &impl ConnectionTrait, today: NaiveDate, limit: u64) -> Result<Vec<Bill>, DbErr> {
+pub async fn overdue(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    limit: u64,
+) -> Result<Vec<Bill>, DbErr> {
     Bills::find()
         .filter(B::Status.eq("OPEN"))
         .filter(B::DueDate.lt(today))
@@ -209,7 +251,11 @@ pub async fn overdue(db: &impl ConnectionTrait, today: NaiveDate, limit: u64) ->
 }
 
 /// Bills payable by this number today: OPEN and not past due.
-pub async fn open_for_number(db: &impl ConnectionTrait, number: &str, today: NaiveDate) -> Result<Vec<Bill>, DbErr> {
+pub async fn open_for_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+    today: NaiveDate,
+) -> Result<Vec<Bill>, DbErr> {
     Bills::find()
         .filter(B::PaymentNumber.eq(number))
         .filter(B::Status.eq("OPEN"))
@@ -226,7 +272,11 @@ pub struct BillFilter {
     pub payment_number: Option<String>,
 }
 
-pub async fn list(db: &impl ConnectionTrait, filter: BillFilter, request: PageRequest) -> Result<Page<Bill>, DbErr> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: BillFilter,
+    request: PageRequest,
+) -> Result<Page<Bill>, DbErr> {
     let mut select = Bills::find().filter(B::OrganisationId.eq(filter.organisation_id));
     if let Some(status) = filter.status {
         select = select.filter(B::Status.eq(status));
@@ -237,7 +287,10 @@ pub async fn list(db: &impl ConnectionTrait, filter: BillFilter, request: PageRe
     super::page(db, select, B::Id, request).await
 }
 
-pub async fn versions(db: &impl ConnectionTrait, bill_id: i64) -> Result<Vec<bill_version::Model>, DbErr> {
+pub async fn versions(
+    db: &impl ConnectionTrait,
+    bill_id: i64,
+) -> Result<Vec<bill_version::Model>, DbErr> {
     bill_version::Entity::find()
         .filter(bill_version::Column::BillId.eq(bill_id))
         .order_by_asc(bill_version::Column::Version)

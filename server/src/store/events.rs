@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{
@@ -35,7 +36,11 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, D
 }
 
 pub async fn max_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let last = Entity::find().order_by_desc(Column::Id).limit(1).one(db).await?;
+    let last = Entity::find()
+        .order_by_desc(Column::Id)
+        .limit(1)
+        .one(db)
+        .await?;
     Ok(last.map_or(0, |e| e.id))
 }
 
@@ -65,11 +70,18 @@ pub async fn concerning(
         .await?;
     let mut organisations = tenants;
     organisations.push(organisation_id);
-    let select = Entity::find()
-        .filter(Condition::all().add(Column::OrganisationId.is_in(organisations)).add(Column::CreatedAt.gte(since)));
+    let select = Entity::find().filter(
+        Condition::all()
+            .add(Column::OrganisationId.is_in(organisations))
+            .add(Column::CreatedAt.gte(since)),
+    );
     super::page(db, select, Column::Id, request).await
 }
 
 pub async fn delete_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
-    Ok(Entity::delete_many().filter(Column::CreatedAt.lt(before)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_many()
+        .filter(Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

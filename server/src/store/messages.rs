@@ -51,7 +51,13 @@ pub async fn pending(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Model>
         .await
 }
 
-pub async fn mark(db: &impl ConnectionTrait, id: i64, status: &str, error: Option<String>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn mark(
+    db: &impl ConnectionTrait,
+    id: i64,
+    status: &str,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let mut update = Entity::update_many()
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .col_expr(Column::LastError, Expr::value(error))

@@ -27,7 +27,11 @@ pub struct NewPayment<'a> {
     pub reported_by: &'a str,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, new: NewPayment<'_>, now: DateTime<Utc>) -> Result<Payment, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewPayment<'_>,
+    now: DateTime<Utc>,
+) -> Result<Payment, DbErr> {
     payment::ActiveModel {
         id: NotSet,
         chain: Set(new.chain.to_owned()),
@@ -53,7 +57,11 @@ pub struct NewItem {
     pub bill_version: i32,
 }
 
-pub async fn insert_items(db: &impl ConnectionTrait, payment: &Payment, items: Vec<NewItem>) -> Result<(), DbErr> {
+pub async fn insert_items(
+    db: &impl ConnectionTrait,
+    payment: &Payment,
+    items: Vec<NewItem>,
+) -> Result<(), DbErr> {
     let rows = items.into_iter().map(|i| payment_item::ActiveModel {
         id: NotSet,
         payment_id: Set(payment.id),
@@ -64,7 +72,9 @@ pub async fn insert_items(db: &impl ConnectionTrait, payment: &Payment, items: V
         bill_version: Set(i.bill_version),
         paid_at: Set(payment.paid_at),
     });
-    payment_item::Entity::insert_many(rows).exec_without_returning(db).await?;
+    payment_item::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -73,10 +83,18 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Payment>,
 }
 
 pub async fn by_key(db: &impl ConnectionTrait, key: &str) -> Result<Option<Payment>, DbErr> {
-    payment::Entity::find().filter(P::IdempotencyKey.eq(key)).one(db).await
+    payment::Entity::find()
+        .filter(P::IdempotencyKey.eq(key))
+        .one(db)
+        .await
 }
 
-pub async fn by_slip(db: &impl ConnectionTrait, chain: &str, store: &str, slip: &str) -> Result<Option<Payment>, DbErr> {
+pub async fn by_slip(
+    db: &impl ConnectionTrait,
+    chain: &str,
+    store: &str,
+    slip: &str,
+) -> Result<Option<Payment>, DbErr> {
     payment::Entity::find()
         .filter(P::Chain.eq(chain))
         .filter(P::StoreCode.eq(store))
@@ -86,14 +104,32 @@ pub async fn by_slip(db: &impl ConnectionTrait, chain: &str, store: &str, slip: 
 }
 
 pub async fn items_of(db: &impl ConnectionTrait, payment_id: i64) -> Result<Vec<Item>, DbErr> {
-    payment_item::Entity::find().filter(I::PaymentId.eq(payment_id)).order_by_asc(I::Id).all(db).await
+    payment_item::Entity::find()
+        .filter(I::PaymentId.eq(payment_id))
+        .order_by_asc(I::Id)
+        .all(db)
+        .await
 }
 
 pub async fn items_of_bill(db: &impl ConnectionTrait, bill_id: i64) -> Result<Vec<Item>, DbErr> {
-    payment_item::Entity::find().filter(I::BillId.eq(bill_id)).order_by_asc(I::Id).all(db).await
+    payment_item::Entity::find()
+        .filter(I::BillId.eq(bill_id))
+        .order_by_asc(I::Id)
+        .all(db)
+        .await
 }
 
 /// Paid items of an organisation, newest last.
-pub async fn items_of_organisation(db: &impl ConnectionTrait, organisation_id: i64, request: PageRequest) -> Result<Page<Item>, DbErr> {
-    super::page(db, payment_item::Entity::find().filter(I::OrganisationId.eq(organisation_id)), I::Id, request).await
+pub async fn items_of_organisation(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    request: PageRequest,
+) -> Result<Page<Item>, DbErr> {
+    super::page(
+        db,
+        payment_item::Entity::find().filter(I::OrganisationId.eq(organisation_id)),
+        I::Id,
+        request,
+    )
+    .await
 }

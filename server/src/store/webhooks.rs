@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+    sea_query::Expr,
 };
 
 use super::entity::{
@@ -41,7 +42,10 @@ pub async fn insert_endpoint(
     .await
 }
 
-pub async fn endpoints_of(db: &impl ConnectionTrait, organisations: &[i64]) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
+pub async fn endpoints_of(
+    db: &impl ConnectionTrait,
+    organisations: &[i64],
+) -> Result<Vec<webhook_endpoint::Model>, DbErr> {
     if organisations.is_empty() {
         return Ok(Vec::new());
     }
@@ -52,7 +56,12 @@ pub async fn endpoints_of(db: &impl ConnectionTrait, organisations: &[i64]) -> R
         .await
 }
 
-pub async fn schedule(db: &impl ConnectionTrait, event_id: i64, endpoint_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn schedule(
+    db: &impl ConnectionTrait,
+    event_id: i64,
+    endpoint_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     webhook_delivery::ActiveModel {
         id: NotSet,
         event_id: Set(event_id),
@@ -90,7 +99,11 @@ pub async fn claim_due(
     let due = Condition::all()
         .add(D::Status.eq(PENDING))
         .add(D::NextAttemptAt.lte(now))
-        .add(Condition::any().add(D::LockedUntil.is_null()).add(D::LockedUntil.lt(now)));
+        .add(
+            Condition::any()
+                .add(D::LockedUntil.is_null())
+                .add(D::LockedUntil.lt(now)),
+        );
     let txn = super::write(db).await?;
     let ids: Vec<i64> = if db.get_database_backend() == DbBackend::Postgres {
         let statement = Statement::from_sql_and_values(
@@ -134,10 +147,16 @@ pub async fn claim_due(
 
     let mut claimed = Vec::with_capacity(deliveries.len());
     for delivery in deliveries {
-        let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id).one(db).await?;
+        let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
+            .one(db)
+            .await?;
         let event = event::Entity::find_by_id(delivery.event_id).one(db).await?;
         if let (Some(endpoint), Some(event)) = (endpoint, event) {
-            claimed.push(Claimed { delivery, endpoint, event });
+            claimed.push(Claimed {
+                delivery,
+                endpoint,
+                event,
+            });
         }
     }
     Ok(claimed)
@@ -186,7 +205,10 @@ pub enum Outcome {
     GiveUp,
 }
 
-pub async fn deliveries_of_event(db: &impl ConnectionTrait, event_id: i64) -> Result<Vec<webhook_delivery::Model>, DbErr> {
+pub async fn deliveries_of_event(
+    db: &impl ConnectionTrait,
+    event_id: i64,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     webhook_delivery::Entity::find()
         .filter(D::EventId.eq(event_id))
         .order_by_asc(D::Id)
@@ -194,7 +216,10 @@ pub async fn deliveries_of_event(db: &impl ConnectionTrait, event_id: i64) -> Re
         .await
 }
 
-pub async fn attempts_of(db: &impl ConnectionTrait, delivery_id: i64) -> Result<Vec<delivery_attempt::Model>, DbErr> {
+pub async fn attempts_of(
+    db: &impl ConnectionTrait,
+    delivery_id: i64,
+) -> Result<Vec<delivery_attempt::Model>, DbErr> {
     delivery_attempt::Entity::find()
         .filter(delivery_attempt::Column::DeliveryId.eq(delivery_id))
         .order_by_asc(delivery_attempt::Column::Id)
