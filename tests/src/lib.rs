@@ -94,10 +94,16 @@ impl Drop for TestDb {
     }
 }
 
-/// A running server and a client for it.
-pub struct TestApp {
+/// A GraphQL client of one server.
+#[derive(Clone)]
+pub struct Api {
     pub address: String,
     pub client: reqwest::Client,
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub api: Api,
     pub services: std::sync::Arc<shuno::service::Services>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -133,8 +139,10 @@ impl TestApp {
             let _ = stopped.await;
         }));
         TestApp {
-            address,
-            client: reqwest::Client::new(),
+            api: Api {
+                address,
+                client: reqwest::Client::new(),
+            },
             services,
             stop: Some(stop),
             server: Some(server),
@@ -151,7 +159,16 @@ impl TestApp {
             let _ = server.await;
         }
     }
+}
 
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl Api {
     /// Posts a GraphQL request; `token` is sent as `Bearer`.
     pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self
@@ -226,7 +243,7 @@ pub struct Subscription {
     >,
 }
 
-impl TestApp {
+impl Api {
     /// Opens a WebSocket, authenticates with `token`, subscribes to `query`.
     pub async fn subscribe(&self, token: &str, query: &str, variables: Value) -> Subscription {
         use futures_util::SinkExt;
@@ -309,8 +326,13 @@ pub mod axum_lite {
 
 impl Receiver {
     pub async fn start(failures: usize) -> Receiver {
+        Self::start_on(0, failures).await
+    }
+
+    /// A receiver on a given port (0: any free port).
+    pub async fn start_on(port: u16, failures: usize) -> Receiver {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
@@ -433,4 +455,81 @@ pub fn signature_valid(header: &str, secret: &str, body: &str) -> bool {
         .map(|b| format!("{b:02x}"))
         .collect();
     expected == v1
+}
+
+/// The `shuno` binary running as a process of its own, as in production:
+/// for tests that kill it or run several of them on one database.
+pub struct ProcessServer {
+    child: std::process::Child,
+    pub api: Api,
+}
+
+impl std::ops::Deref for ProcessServer {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl ProcessServer {
+    /// Starts `binary serve` on `database_url` with extra environment, and
+    /// waits until it listens.
+    pub async fn start(binary: &str, database_url: &str, env: &[(&str, &str)]) -> ProcessServer {
+        use std::io::{BufRead, BufReader};
+        install_tls_provider();
+        let mut command = std::process::Command::new(binary);
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", database_url)
+            .env("SHUNO_JWT_SECRET", TEST_JWT_SECRET)
+            .env("SHUNO_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let port = tokio::task::spawn_blocking(move || {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.ok()?;
+                if let Some(rest) = line.strip_prefix("shuno listening on http://127.0.0.1:") {
+                    return rest.trim_end_matches("/graphql").parse::<u16>().ok();
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .expect("the server listens");
+        ProcessServer {
+            child,
+            api: Api {
+                address: format!("http://127.0.0.1:{port}"),
+                client: reqwest::Client::new(),
+            },
+        }
+    }
+
+    /// SIGKILL: no graceful shutdown, nothing flushed.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ProcessServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }

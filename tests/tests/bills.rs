@@ -897,3 +897,57 @@ async fn numbers_are_mailed_in_japanese_and_sheets_print() {
     );
     shop.app.stop().await;
 }
+
+#[tokio::test]
+async fn repeat_bills_are_paid_again_and_again_at_their_fixed_amount() {
+    let shop = Shop::open().await;
+    let applied = shop
+        .app
+        .graphql(&shop.branch, "mutation($input: SubmitApplicationInput!) { submitApplication(input: $input) { application { status contract { id usage } } userErrors { code } } }", json!({ "input": {
+            "organisationId": shop.branch_id, "plan": "LIGHT", "usage": "REPEAT", "chains": ["LAWSON", "MINISTOP", "FAMILYMART"],
+            "categories": ["POINTS"], "merchandiseDescription": "ポイント購入", "commitmentsAffirmed": true } }))
+        .await;
+    let contract = &applied["data"]["submitApplication"]["application"]["contract"];
+    assert_eq!(contract["usage"], "REPEAT", "{applied}");
+    let number = shop.number().await;
+    let input = json!({ "contractId": contract["id"], "paymentNumber": number, "amount": 1_000, "dueDate": (jst_today() + Days::new(30)).to_string(), "category": "POINTS", "description": "1,000ポイント" });
+    let bill = shop
+        .app
+        .graphql(&shop.branch, REGISTER, json!({ "input": input }))
+        .await["data"]["registerBill"]["bill"]
+        .clone();
+    for n in 0..3 {
+        let paid = shop
+            .pay(
+                "LAWSON",
+                format!("REP-{n}"),
+                format!("rep-{n}"),
+                &number,
+                json!([item(&bill)]),
+            )
+            .await;
+        assert!(paid["payment"].is_object(), "payment {n}: {paid}");
+    }
+    let state = shop.app.graphql(&shop.branch, "query($id: ID!) { node(id: $id) { ... on Bill { status paymentCount payments { amount } } } }", json!({ "id": bill["id"] })).await;
+    assert_eq!(state["data"]["node"]["status"], "OPEN");
+    assert_eq!(state["data"]["node"]["paymentCount"], 3);
+    assert_eq!(
+        state["data"]["node"]["payments"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // The same slip twice is still one payment.
+    let again = shop
+        .pay("LAWSON", "REP-0", "rep-0", &number, json!([item(&bill)]))
+        .await;
+    assert!(again["payment"].is_object());
+    let after = shop
+        .app
+        .graphql(
+            &shop.branch,
+            "query($id: ID!) { node(id: $id) { ... on Bill { paymentCount } } }",
+            json!({ "id": bill["id"] }),
+        )
+        .await;
+    assert_eq!(after["data"]["node"]["paymentCount"], 3);
+    shop.app.stop().await;
+}

@@ -89,7 +89,7 @@ mod tests {
         assert_eq!(decode(&id), Some((Kind::Contract, 42)));
         assert_eq!(decode_as(Kind::User, &id), None);
         assert_eq!(decode("garbage!"), None);
-        assert_eq!(decode(&URL_SAFE_NO_PAD.encode("Bill:1")), None);
+        assert_eq!(decode(&URL_SAFE_NO_PAD.encode("Invoice:1")), None);
         assert_eq!(decode(&URL_SAFE_NO_PAD.encode("User:-1")), None);
         assert_eq!(decode_cursor(&cursor(7)), Some(7));
     }

@@ -113,7 +113,9 @@ pub async fn deliver(services: Arc<Services>, client: reqwest::Client) {
     loop {
         let now = services.clock.now();
         let claimed =
-            store::webhooks::claim_due(&services.db, now, now + chrono::Duration::seconds(60), 32)
+            // A claim outlives one attempt (10 s timeout) but not by much: a
+            // process killed mid-attempt delays that delivery by at most this.
+            store::webhooks::claim_due(&services.db, now, now + chrono::Duration::seconds(15), 32)
                 .await;
         let count = match claimed {
             Ok(claimed) => {
