@@ -5,6 +5,7 @@
 //! that returns a [`RuleViolation`] with a stable code.
 
 pub mod bill;
+pub mod calendar;
 pub mod category;
 pub mod contract;
 pub mod joint_card;
@@ -12,6 +13,7 @@ pub mod organisation;
 pub mod payment_number;
 pub mod role;
 pub mod screening;
+pub mod settlement;
 pub mod text;
 
 /// A broken business rule: a stable machine code and a Japanese message for
