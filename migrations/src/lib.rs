@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_organisations;
 mod m20261127_000002_screening;
 mod m20261127_000003_bills;
+mod m20261127_000004_settlement;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_organisations::Migration),
             Box::new(m20261127_000002_screening::Migration),
             Box::new(m20261127_000003_bills::Migration),
+            Box::new(m20261127_000004_settlement::Migration),
         ]
     }
 }

@@ -123,6 +123,15 @@ pub struct Settings {
     #[arg(long, env = "SHUNO_MAIL_FROM")]
     pub mail_from: Option<String>,
 
+    /// Consumption tax on fees, in percent [default: 10].
+    #[arg(long, env = "SHUNO_FEE_TAX_PERCENT")]
+    pub fee_tax_percent: Option<i64>,
+
+    /// Rounding of the tax on a statement's fees: floor (切り捨て), half_up
+    /// (四捨五入) or ceil (切り上げ) [default: floor].
+    #[arg(long, env = "SHUNO_FEE_TAX_ROUNDING")]
+    pub fee_tax_rounding: Option<String>,
+
     /// Seed demo organisations and users into an empty database.
     #[arg(long, env = "SHUNO_DEMO", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<bool>,
@@ -157,6 +166,8 @@ impl Settings {
                 .or(fallback.webhook_retry_base_ms),
             smtp_url: self.smtp_url.or(fallback.smtp_url),
             mail_from: self.mail_from.or(fallback.mail_from),
+            fee_tax_percent: self.fee_tax_percent.or(fallback.fee_tax_percent),
+            fee_tax_rounding: self.fee_tax_rounding.or(fallback.fee_tax_rounding),
             demo: self.demo.or(fallback.demo),
             sandbox: self.sandbox.or(fallback.sandbox),
         }
@@ -190,6 +201,7 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
+    pub fee_tax: crate::domain::settlement::TaxRule,
     pub demo: bool,
     pub sandbox: bool,
 }
@@ -222,6 +234,14 @@ impl From<Settings> for Config {
             mail_from: s
                 .mail_from
                 .unwrap_or_else(|| "no-reply@shuno.invalid".into()),
+            fee_tax: crate::domain::settlement::TaxRule {
+                rate_percent: s.fee_tax_percent.unwrap_or(10).clamp(0, 100),
+                rounding: s
+                    .fee_tax_rounding
+                    .as_deref()
+                    .and_then(crate::domain::settlement::Rounding::parse)
+                    .unwrap_or(crate::domain::settlement::Rounding::Floor),
+            },
             demo: s.demo.unwrap_or(false),
             sandbox: s.sandbox.unwrap_or(false),
         }

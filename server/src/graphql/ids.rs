@@ -17,6 +17,7 @@ pub enum Kind {
     Payment,
     Event,
     WebhookEndpoint,
+    Statement,
 }
 
 impl Kind {
@@ -33,10 +34,11 @@ impl Kind {
             Kind::Payment => "Payment",
             Kind::Event => "Event",
             Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::Statement => "SettlementStatement",
         }
     }
 
-    const ALL: [Kind; 11] = [
+    const ALL: [Kind; 12] = [
         Kind::Organisation,
         Kind::User,
         Kind::Contract,
@@ -48,6 +50,7 @@ impl Kind {
         Kind::Payment,
         Kind::Event,
         Kind::WebhookEndpoint,
+        Kind::Statement,
     ];
 }
 

@@ -11,6 +11,7 @@ mod notifications;
 mod organisations;
 mod scalars;
 mod screening;
+mod settlement;
 mod types;
 
 use std::sync::Arc;
@@ -43,6 +44,7 @@ pub enum Node {
     JointCard(JointCard),
     Bill(Bill),
     Payment(Payment),
+    SettlementStatement(settlement::SettlementStatement),
 }
 
 #[derive(MergedObject, Default)]
@@ -52,6 +54,7 @@ pub struct QueryRoot(
     screening::ScreeningQuery,
     bills::BillQuery,
     notifications::NotificationQuery,
+    settlement::SettlementQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -61,6 +64,7 @@ pub struct MutationRoot(
     screening::ScreeningMutation,
     bills::BillMutation,
     notifications::NotificationMutation,
+    settlement::SettlementMutation,
 );
 
 pub type ShunoSchema = Schema<QueryRoot, MutationRoot, notifications::SubscriptionRoot>;

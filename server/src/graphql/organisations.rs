@@ -59,6 +59,9 @@ impl OrganisationQuery {
                 .visible_payment(caller, id)
                 .await
                 .map(|p| p.map(|p| Node::Payment(super::Payment(p)))),
+            Kind::Statement => services.visible_statement(caller, id).await.map(|s| {
+                s.map(|s| Node::SettlementStatement(super::settlement::SettlementStatement(s)))
+            }),
             Kind::Event | Kind::WebhookEndpoint => Ok(None),
             Kind::ApiKey => services
                 .visible_api_key(caller, id)

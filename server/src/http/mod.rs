@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::subscribe))
         .route("/sheets/{payment_number}", get(sheets::sheet))
+        .route("/statements/{file}", get(sheets::statement_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(max_body))

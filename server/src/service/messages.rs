@@ -68,6 +68,33 @@ pub fn bill_mail(company: &str, bill: &Bill) -> (String, String) {
     (subject, body)
 }
 
+/// The notice of a confirmed settlement statement (Q06).
+pub fn statement_mail(
+    company: &str,
+    statement: &crate::store::entity::settlement_statement::Model,
+) -> (String, String) {
+    let subject = format!(
+        "【精算確定】{}〜{}分のお支払額のお知らせ",
+        japanese_date(statement.period_start),
+        japanese_date(statement.period_end)
+    );
+    let body = format!(
+        "{company} 御中\n\n{}から{}までの収納分の精算額が確定しました。\n\n\
+         件数: {}件\n収納総額: {}\n手数料: {}\n手数料の消費税: {}\n前回からの繰越: {}\n差引支払額: {}\n\n\
+         お支払予定日: {}\n\n明細は管理画面またはCSVでご確認いただけます。\n",
+        japanese_date(statement.period_start),
+        japanese_date(statement.period_end),
+        statement.payment_count,
+        yen(statement.gross),
+        yen(statement.fees),
+        yen(statement.fee_tax),
+        yen(statement.carried_in),
+        yen(statement.payout),
+        japanese_date(statement.payout_date),
+    );
+    (subject, body)
+}
+
 impl Services {
     /// Tells the sender there is mail (it also polls).
     pub fn messages_queued(&self) {

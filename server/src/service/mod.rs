@@ -19,6 +19,7 @@ pub mod messages;
 pub mod organisations;
 pub mod plugins;
 pub mod screening;
+pub mod settlement;
 pub mod store_network;
 pub mod users;
 pub mod workers;

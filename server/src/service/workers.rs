@@ -32,6 +32,12 @@ async fn maintain(services: Arc<Services>) {
         if let Err(err) = services.expire_overdue().await {
             tracing::warn!(error = ?err, "expiring bills failed");
         }
+        // The daily settlement: every period that has closed (JST). Cheap
+        // when nothing is unsettled, so it simply runs every round.
+        let today = crate::domain::bill::jst_date(services.clock.now());
+        if let Err(err) = services.settle(today).await {
+            tracing::warn!(error = ?err, "settlement failed");
+        }
         let forget = services.clock.now() - KEEP_KEYS;
         if let Err(err) = store::idempotency::delete_before(&services.db, forget).await {
             tracing::warn!(error = %err, "forgetting idempotency keys failed");

@@ -4,6 +4,7 @@
 pub mod entity;
 pub mod policy;
 pub mod settings;
+pub mod settlement;
 
 use std::time::Duration;
 

@@ -71,6 +71,8 @@ pub async fn insert_items(
         amount: Set(i.amount),
         bill_version: Set(i.bill_version),
         paid_at: Set(payment.paid_at),
+        chain: Set(payment.chain.clone()),
+        statement_id: Set(None),
     });
     payment_item::Entity::insert_many(rows)
         .exec_without_returning(db)

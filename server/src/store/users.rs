@@ -66,3 +66,15 @@ pub async fn of_organisation(
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     Entity::find().count(db).await
 }
+
+/// The admins of an organisation (who get its notices).
+pub async fn admins_of(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::OrganisationId.eq(organisation_id))
+        .filter(Column::Role.is_in(["OWNER_ADMIN", "TENANT_ADMIN"]))
+        .all(db)
+        .await
+}

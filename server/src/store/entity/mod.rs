@@ -21,6 +21,7 @@ pub mod payment_number;
 pub mod plugin;
 pub mod screening_step;
 pub mod setting;
+pub mod settlement_statement;
 pub mod user;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;

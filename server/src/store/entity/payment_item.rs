@@ -13,6 +13,10 @@ pub struct Model {
     pub amount: i64,
     pub bill_version: i32,
     pub paid_at: DateTimeUtc,
+    /// The chain it was paid at (per-chain fees).
+    pub chain: String,
+    /// The statement that settled it; None until settled.
+    pub statement_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
