@@ -32,8 +32,13 @@ pub enum TestDb {
 
 impl TestDb {
     pub async fn create() -> anyhow::Result<Self> {
+        Self::create_on(std::env::var("SHUNO_TEST_POSTGRES").ok()).await
+    }
+
+    /// A database on this PostgreSQL server, or SQLite for None.
+    pub async fn create_on(postgres: Option<String>) -> anyhow::Result<Self> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        match std::env::var("SHUNO_TEST_POSTGRES") {
+        match postgres.ok_or(()) {
             Ok(server) if !server.is_empty() => {
                 let server = server.trim_end_matches('/').to_owned();
                 let name = format!("shuno_test_{unique}");
@@ -123,8 +128,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        install_tls_provider();
         let db = TestDb::create().await.expect("test database");
+        Self::spawn_on(db, adjust).await
+    }
+
+    /// A server on SQLite whatever `SHUNO_TEST_POSTGRES` says.
+    pub async fn spawn_sqlite_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::create_on(None).await.expect("test database");
+        Self::spawn_on(db, adjust).await
+    }
+
+    async fn spawn_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        install_tls_provider();
         let mut config = Config::for_database(&db.url());
         config.jwt_secret = Some(shuno::config::Secret::new(TEST_JWT_SECRET));
         config.db_max_connections = 8;

@@ -951,3 +951,31 @@ async fn repeat_bills_are_paid_again_and_again_at_their_fixed_amount() {
     assert_eq!(after["data"]["node"]["paymentCount"], 3);
     shop.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_full_batch_of_a_thousand_bills_screens_within_the_default_budgets() {
+    let shop = Shop::open().await;
+    let number = shop.number().await;
+    let due = (jst_today() + Days::new(20)).to_string();
+    let bills: Vec<Value> = (0..1_000)
+        .map(|i| json!({ "paymentNumber": number, "amount": 1_000 + i, "dueDate": due, "category": if i % 10 == 0 { "DONATION" } else { "GENERAL_MERCHANDISE" }, "description": format!("通信販売の商品 {i} 点目") }))
+        .collect();
+    let reply = shop.app.graphql(&shop.branch, "mutation($input: RegisterBillsInput!) { registerBills(input: $input) { bills { availableChains } userErrors { code } } }", json!({ "input": { "contractId": shop.contract_id, "bills": bills } })).await;
+    let payload = &reply["data"]["registerBills"];
+    assert_eq!(
+        payload["userErrors"],
+        json!([]),
+        "{}",
+        &reply.to_string()[..reply.to_string().len().min(500)]
+    );
+    let registered = payload["bills"].as_array().expect("bills");
+    assert_eq!(registered.len(), 1_000);
+    assert_eq!(
+        registered
+            .iter()
+            .filter(|b| b["availableChains"] == json!(["LAWSON", "MINISTOP"]))
+            .count(),
+        100
+    );
+    shop.app.stop().await;
+}

@@ -14,6 +14,10 @@ use crate::{
     store::{self, entity::contract::Model as Contract},
 };
 
+/// Bills screened by one plugin call; a bigger batch takes several calls,
+/// each with the step's whole budget.
+pub const BILLS_PER_CALL: usize = 100;
+
 /// What the bills area knows of a bill to screen.
 #[derive(Debug, Clone)]
 pub struct BillSubject {
@@ -122,48 +126,55 @@ impl Services {
 
         let mut per_bill: Vec<Vec<StepResult>> = vec![Vec::new(); bills.len()];
         for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
-            let run = if plugin.disabled_at.is_some() {
+            let compiled = if plugin.disabled_at.is_some() {
                 Err(crate::plugins::PluginFailure::Instantiation(
                     "plugin disabled".into(),
                 ))
             } else {
-                match self.compiled_plugin(&plugin).await {
+                self.compiled_plugin(&plugin).await
+            };
+            // The budget is per call; big batches are screened in chunks that
+            // each get the step's whole budget.
+            for (chunk_index, chunk) in subjects.chunks(BILLS_PER_CALL).enumerate() {
+                let offset = chunk_index * BILLS_PER_CALL;
+                let run = match &compiled {
                     Ok(compiled) => {
                         self.plugins
                             .screen_bills(
-                                compiled,
+                                compiled.clone(),
                                 limits_of(&step),
                                 step.config.clone().into_bytes(),
-                                subjects.clone(),
+                                chunk.to_vec(),
                             )
                             .await
                     }
-                    Err(failure) => Err(failure),
-                }
-            };
-            match run {
-                Ok(screened) => {
-                    let fuel_each = screened.fuel_used / bills.len().max(1) as u64;
-                    for (results, decision) in per_bill.iter_mut().zip(screened.value) {
-                        results.push(StepResult {
-                            plugin_id: plugin.id,
-                            plugin: plugin.name.clone(),
-                            version: plugin.version.clone(),
-                            decision: outcome::decision(decision),
-                            failure: None,
-                            fuel_used: fuel_each,
-                        });
+                    Err(failure) => Err(failure.clone()),
+                };
+                let results = &mut per_bill[offset..offset + chunk.len()];
+                match run {
+                    Ok(screened) => {
+                        let fuel_each = screened.fuel_used / chunk.len().max(1) as u64;
+                        for (result, decision) in results.iter_mut().zip(screened.value) {
+                            result.push(StepResult {
+                                plugin_id: plugin.id,
+                                plugin: plugin.name.clone(),
+                                version: plugin.version.clone(),
+                                decision: outcome::decision(decision),
+                                failure: None,
+                                fuel_used: fuel_each,
+                            });
+                        }
                     }
-                }
-                Err(failure) => {
-                    tracing::warn!(plugin = %plugin.name, error = %failure, "plugin failed on bills; they go to review");
-                    for results in &mut per_bill {
-                        results.push(outcome::failure(
-                            plugin.id,
-                            &plugin.name,
-                            &plugin.version,
-                            &failure,
-                        ));
+                    Err(failure) => {
+                        tracing::warn!(plugin = %plugin.name, error = %failure, "plugin failed on bills; they go to review");
+                        for result in results.iter_mut() {
+                            result.push(outcome::failure(
+                                plugin.id,
+                                &plugin.name,
+                                &plugin.version,
+                                &failure,
+                            ));
+                        }
                     }
                 }
             }
