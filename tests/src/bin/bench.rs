@@ -156,7 +156,7 @@ async fn screening(rows: &mut Vec<Row>) {
         .map(|b| host.compile(b.wasm).expect("compiles"))
         .collect();
     let bill = |i: usize| wit::Bill {
-        category: if i % 7 == 0 {
+        category: if i.is_multiple_of(7) {
             "DONATION".into()
         } else {
             "GENERAL_MERCHANDISE".into()
