@@ -39,24 +39,13 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-async fn spawn(postgres: Option<&str>) -> TestApp {
-    // SAFETY-free: the harness reads this variable to pick the backend.
-    match postgres {
-        Some(_) => {
-            TestApp::spawn_with(|c| {
-                c.demo = true;
-                c.log = "error".into();
-            })
-            .await
-        }
-        None => {
-            TestApp::spawn_with(|c| {
-                c.demo = true;
-                c.log = "error".into();
-            })
-            .await
-        }
-    }
+/// A server on PostgreSQL (`SHUNO_TEST_POSTGRES`).
+async fn spawn_postgres() -> TestApp {
+    TestApp::spawn_with(|c| {
+        c.demo = true;
+        c.log = "error".into();
+    })
+    .await
 }
 
 async fn contract_and_number(app: &TestApp, token: &str) -> (Value, String) {
@@ -458,15 +447,13 @@ fn main() {
             .chain(postgres.into_iter().map(Some))
             .collect();
         for backend in &backends {
-            // The harness picks the backend from SHUNO_TEST_POSTGRES; the
-            // SQLite round runs with it unset in this process's view.
             let name = if backend.is_some() {
                 "postgres"
             } else {
                 "sqlite"
             };
             let app = if backend.is_some() {
-                spawn(Some("pg")).await
+                spawn_postgres().await
             } else {
                 spawn_sqlite().await
             };
