@@ -262,7 +262,7 @@ async fn settlement(app: &TestApp, backend: &str, sizes: &[u64], rows: &mut Vec<
             DbBackend::Postgres => format!(
                 "INSERT INTO payment_items (payment_id, bill_id, contract_id, organisation_id, amount, bill_version, paid_at, chain, statement_id) \
                  SELECT {p}, {b}, {c}, {o}, 1 + (n * 7919) % 300000, 1, TIMESTAMPTZ '{start}+09:00' + (n % 2400000) * INTERVAL '1 second', \
-                 CASE n % 3 WHEN 0 THEN 'LAWSON' WHEN 1 THEN 'MINISTOP' ELSE 'FAMILYMART' END, NULL FROM generate_series(1, {n}) AS n",
+                 CASE n % 3 WHEN 0 THEN 'LAWSON' WHEN 1 THEN 'MINISTOP' ELSE 'FAMILYMART' END, NULL FROM generate_series(1::bigint, {n}::bigint) AS n",
                 p = item.payment_id,
                 b = item.bill_id,
                 c = item.contract_id,
