@@ -211,6 +211,35 @@ pub struct StatusTransition {
     pub at: DateTime<Utc>,
 }
 
+impl From<crate::store::entity::application_transition::Model> for StatusTransition {
+    fn from(t: crate::store::entity::application_transition::Model) -> Self {
+        StatusTransition {
+            from: t.from_status,
+            to: t.to_status,
+            actor: t.actor,
+            reason: t.reason,
+            detail: t
+                .detail
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .map(Json),
+            at: t.at,
+        }
+    }
+}
+
+impl From<crate::store::entity::joint_card_transition::Model> for StatusTransition {
+    fn from(t: crate::store::entity::joint_card_transition::Model) -> Self {
+        StatusTransition {
+            from: t.from_status,
+            to: t.to_status,
+            actor: t.actor,
+            reason: t.reason,
+            detail: None,
+            at: t.at,
+        }
+    }
+}
+
 fn chains_of(stored: &str) -> Vec<Chain> {
     ChainSet::from_stored(stored)
         .map(|set| set.chains().iter().map(|c| Chain::from(*c)).collect())
@@ -301,20 +330,7 @@ impl Application {
             .application_transitions(self.0.id)
             .await
             .map_err(|e| to_graphql(ctx, e))?;
-        Ok(rows
-            .into_iter()
-            .map(|t| StatusTransition {
-                from: t.from_status,
-                to: t.to_status,
-                actor: t.actor,
-                reason: t.reason,
-                detail: t
-                    .detail
-                    .and_then(|d| serde_json::from_str(&d).ok())
-                    .map(Json),
-                at: t.at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }
 
@@ -349,17 +365,7 @@ impl JointCard {
             .joint_card_transitions(self.0.id)
             .await
             .map_err(|e| to_graphql(ctx, e))?;
-        Ok(rows
-            .into_iter()
-            .map(|t| StatusTransition {
-                from: t.from_status,
-                to: t.to_status,
-                actor: t.actor,
-                reason: t.reason,
-                detail: None,
-                at: t.at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }
 

@@ -2,7 +2,7 @@
 //! a batch, screened in one call per plugin), edits with versions, cancel,
 //! expiry, and the idempotency of creating requests.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -835,11 +835,6 @@ impl Services {
             tracing::info!(expired, "bills expired");
         }
         Ok(expired)
-    }
-
-    /// Whether a bill is payable at `at` (not past 23:59:59 JST of its due date).
-    pub fn payable_at(bill: &Bill, at: DateTime<Utc>) -> bool {
-        crate::domain::bill::payable_on(bill.due_date, at)
     }
 }
 
