@@ -12,7 +12,7 @@ use super::{
     page_request,
     scalars::Date,
     screening::ScreeningResult,
-    types::{Contract, Organisation},
+    types::{Contract, Organisation, organisation_for},
 };
 use crate::{
     domain::{contract::ChainSet, screening as domain},
@@ -93,12 +93,7 @@ impl Bill {
         Ok(found.map(|(c, _)| Contract(c)))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let (services, caller) = env(ctx)?;
-        let found = services
-            .visible_organisation(caller, self.0.organisation_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(found.map(Organisation))
+        organisation_for(ctx, self.0.organisation_id).await
     }
     /// Every version the bill has had, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<BillVersion>> {

@@ -8,7 +8,7 @@ use super::{
     env,
     errors::{UserError, payload, to_graphql},
     ids::{self, Kind},
-    types::{ApiKey, Organisation, User},
+    types::{ApiKey, Organisation, User, organisation_for},
 };
 use crate::service::users::NewUserInput;
 
@@ -48,12 +48,7 @@ impl Viewer {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        let (services, caller) = env(ctx)?;
-        let organisation = services
-            .visible_organisation(caller, id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(organisation.map(Organisation))
+        organisation_for(ctx, id).await
     }
     async fn roles(&self) -> Vec<Role> {
         vec![self.0.role.into()]

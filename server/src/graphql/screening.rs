@@ -13,7 +13,7 @@ use super::{
     errors::{UserError, payload, to_graphql},
     ids::{self, Kind},
     page_request,
-    types::{Contract, Organisation},
+    types::{Contract, Organisation, organisation_for},
 };
 use crate::{
     domain::{contract::ChainSet, screening as domain},
@@ -299,12 +299,7 @@ impl Application {
         self.0.decided_at
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let (services, caller) = env(ctx)?;
-        let organisation = services
-            .visible_organisation(caller, self.0.organisation_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(organisation.map(Organisation))
+        organisation_for(ctx, self.0.organisation_id).await
     }
     /// The contract created on approval.
     async fn contract(&self, ctx: &Context<'_>) -> Result<Option<Contract>> {
@@ -352,12 +347,7 @@ impl JointCard {
         self.0.updated_at
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let (services, caller) = env(ctx)?;
-        let organisation = services
-            .visible_organisation(caller, self.0.organisation_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(organisation.map(Organisation))
+        organisation_for(ctx, self.0.organisation_id).await
     }
     async fn transitions(&self, ctx: &Context<'_>) -> Result<Vec<StatusTransition>> {
         let (services, _) = env(ctx)?;

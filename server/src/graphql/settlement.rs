@@ -11,7 +11,7 @@ use super::{
     ids::{self, Kind},
     page_request,
     scalars::Date,
-    types::{Contract, Organisation},
+    types::{Contract, Organisation, organisation_for},
 };
 use crate::{service::ServiceError, store::entity::settlement_statement};
 
@@ -90,12 +90,7 @@ impl SettlementStatement {
         Ok(found.map(|(c, _)| Contract(c)))
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let (services, caller) = env(ctx)?;
-        let found = services
-            .visible_organisation(caller, self.0.organisation_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(found.map(Organisation))
+        organisation_for(ctx, self.0.organisation_id).await
     }
     /// The payments behind the statement.
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]

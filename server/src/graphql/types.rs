@@ -20,6 +20,16 @@ use crate::{
     store::entity::{api_key, contract, organisation, user},
 };
 
+/// The organisation `id` for the caller: None when it may not see it.
+pub(crate) async fn organisation_for(ctx: &Context<'_>, id: i64) -> Result<Option<Organisation>> {
+    let (services, caller) = env(ctx)?;
+    let organisation = services
+        .visible_organisation(caller, id)
+        .await
+        .map_err(|e| to_graphql(ctx, e))?;
+    Ok(organisation.map(Organisation))
+}
+
 /// An owner company or a tenant under one.
 pub struct Organisation(pub organisation::Model);
 
@@ -66,12 +76,7 @@ impl Organisation {
         let Some(owner_id) = self.0.owner_id else {
             return Ok(None);
         };
-        let (services, caller) = env(ctx)?;
-        let owner = services
-            .visible_organisation(caller, owner_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(owner.map(Organisation))
+        organisation_for(ctx, owner_id).await
     }
     /// The tenants of an owner.
     #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
@@ -142,12 +147,7 @@ impl User {
         let Some(id) = self.0.organisation_id else {
             return Ok(None);
         };
-        let (services, caller) = env(ctx)?;
-        let organisation = services
-            .visible_organisation(caller, id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(organisation.map(Organisation))
+        organisation_for(ctx, id).await
     }
 }
 
@@ -215,12 +215,7 @@ impl Contract {
         self.0.created_at
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let (services, caller) = env(ctx)?;
-        let organisation = services
-            .visible_organisation(caller, self.0.organisation_id)
-            .await
-            .map_err(|e| to_graphql(ctx, e))?;
-        Ok(organisation.map(Organisation))
+        organisation_for(ctx, self.0.organisation_id).await
     }
 }
 
