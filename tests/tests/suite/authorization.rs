@@ -394,3 +394,82 @@ async fn node_for_the_invisible_is_exactly_like_node_for_the_missing() {
     assert!(own["data"]["node"]["owner"].is_null(), "{own}");
     app.stop().await;
 }
+
+/// Allowed decisions are remembered; a revocation, whether applied in this
+/// process or loaded from the database, ends them at once.
+#[tokio::test]
+async fn remembered_decisions_end_with_the_grant() {
+    use shuno::{
+        authz::{Authz, Change, Grant, Scope, Subject},
+        domain::role::Role,
+        store::policy,
+    };
+    let db = shuno_tests::TestDb::create().await.expect("database");
+    let config = shuno::config::Config::for_database(&db.url());
+    shuno::store::migrate(&config).await.expect("migrate");
+    let conn = shuno::store::connect(&config).await.expect("connect");
+    let authz = Authz::load(conn.clone()).await.expect("loads");
+    let grant = Grant {
+        subject: Subject::User(7),
+        role: Role::TenantAdmin,
+        organisation: Some(12),
+    };
+    let scope = Scope::Organisation {
+        id: 12,
+        owner_id: 3,
+    };
+    let allows = || authz.allows(&Subject::User(7), scope, "bill", "write");
+
+    assert!(!allows().await.expect("decides"));
+    policy::insert(&conn, &[grant.rule()]).await.expect("grant");
+    authz
+        .applied(vec![Change::Granted(grant.clone())])
+        .await
+        .expect("applies");
+    assert!(allows().await.expect("decides"));
+    assert!(allows().await.expect("decides"), "remembered");
+
+    // Revoked in this process.
+    policy::delete(&conn, &[grant.rule()])
+        .await
+        .expect("revoke");
+    authz
+        .applied(vec![Change::Revoked(grant.clone())])
+        .await
+        .expect("applies");
+    assert!(!allows().await.expect("decides"));
+
+    // Granted again, then revoked by another replica: the periodic reload
+    // drops what this one remembered.
+    policy::insert(&conn, &[grant.rule()]).await.expect("grant");
+    authz
+        .applied(vec![Change::Granted(grant.clone())])
+        .await
+        .expect("applies");
+    assert!(allows().await.expect("decides"));
+    policy::delete(&conn, &[grant.rule()])
+        .await
+        .expect("revoke");
+    assert!(
+        authz
+            .reload_if_due(std::time::Duration::ZERO)
+            .await
+            .expect("reloads")
+    );
+    assert!(!allows().await.expect("decides"));
+    // Another organisation is a different question.
+    assert!(
+        !authz
+            .allows(
+                &Subject::User(7),
+                Scope::Organisation {
+                    id: 13,
+                    owner_id: 3
+                },
+                "bill",
+                "write"
+            )
+            .await
+            .expect("decides")
+    );
+}
