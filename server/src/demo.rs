@@ -50,7 +50,7 @@ pub async fn seed(services: &Services) -> anyhow::Result<()> {
     let mut grants = Vec::new();
     let mut logins = Vec::new();
 
-    let mut add_user = async |txn: &sea_orm::DatabaseTransaction,
+    let mut add_user = async |txn: &store::Write,
                               email: &str,
                               display: &str,
                               role: Role,

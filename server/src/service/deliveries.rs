@@ -14,7 +14,7 @@ use sha2::Sha256;
 use super::{Services, events::Event};
 use crate::store::{
     self,
-    webhooks::{Claimed, Outcome},
+    webhooks::{Attempt, Claimed, Outcome},
 };
 
 /// How long deliveries are retried before they are given up.
@@ -42,7 +42,8 @@ pub fn backoff(base: Duration, attempts: i32) -> Duration {
     base.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
-async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed) {
+/// Attempts one delivery; the caller records the outcome.
+async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed) -> Attempt {
     let event = Event::from_row(&claimed.event);
     let body = event.body().to_string();
     let timestamp = Utc::now().timestamp();
@@ -82,20 +83,7 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
             .unwrap_or(chrono::Duration::hours(6));
         Outcome::RetryAt(now + wait)
     };
-    if let Err(err) = store::webhooks::record_attempt(
-        &services.db,
-        &claimed.delivery,
-        now,
-        status_code,
-        error.clone(),
-        duration_ms,
-        outcome,
-    )
-    .await
-    {
-        tracing::error!(delivery_id = claimed.delivery.id, error = %err, "cannot record a webhook attempt");
-    }
-    match error {
+    match &error {
         None => tracing::info!(
             delivery_id = claimed.delivery.id,
             event_id = event.id,
@@ -106,35 +94,65 @@ async fn attempt(services: &Services, client: &reqwest::Client, claimed: Claimed
             tracing::warn!(delivery_id = claimed.delivery.id, event_id = event.id, %error, "webhook attempt failed")
         }
     }
+    Attempt {
+        delivery_id: claimed.delivery.id,
+        attempts: claimed.delivery.attempts,
+        at: now,
+        status_code,
+        error,
+        duration_ms,
+        outcome,
+    }
 }
 
-/// Delivers due webhooks until the process stops.
+/// Batches attempted at once: a slow endpoint holds up one batch, not all.
+const BATCHES_IN_FLIGHT: usize = 4;
+/// Deliveries claimed together.
+const BATCH: u64 = 32;
+
+/// Delivers due webhooks until the process stops. Up to
+/// [`BATCHES_IN_FLIGHT`] claimed batches are attempted at once; each batch
+/// records its attempts in one transaction and then wakes this loop.
 pub async fn deliver(services: Arc<Services>, client: reqwest::Client) {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT));
     loop {
-        let now = services.clock.now();
-        let claimed =
-            // A claim outlives one attempt (10 s timeout) but not by much: a
-            // process killed mid-attempt delays that delivery by at most this.
-            store::webhooks::claim_due(&services.db, now, now + chrono::Duration::seconds(15), 32)
-                .await;
-        let count = match claimed {
-            Ok(claimed) => {
-                let count = claimed.len();
-                futures_util::future::join_all(
-                    claimed.into_iter().map(|c| attempt(&services, &client, c)),
-                )
-                .await;
-                count
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "claiming webhook deliveries failed");
-                0
-            }
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
         };
-        if count > 0 {
-            continue;
+        let now = services.clock.now();
+        // A claim outlives one attempt (10 s timeout) but not by much: a
+        // process killed mid-attempt delays that delivery by at most this.
+        let claimed = store::webhooks::claim_due(
+            &services.db,
+            now,
+            now + chrono::Duration::seconds(15),
+            BATCH,
+        )
+        .await;
+        match claimed {
+            Ok(claimed) if !claimed.is_empty() => {
+                let (services, client) = (services.clone(), client.clone());
+                tokio::spawn(async move {
+                    let attempts = futures_util::future::join_all(
+                        claimed.into_iter().map(|c| attempt(&services, &client, c)),
+                    )
+                    .await;
+                    // One transaction for the batch: on SQLite every write
+                    // transaction queues behind the payments being recorded.
+                    if let Err(err) = store::webhooks::record_attempts(&services.db, attempts).await
+                    {
+                        tracing::error!(error = %err, "cannot record webhook attempts");
+                    }
+                    drop(permit);
+                    services.delivery_wake.notify_one();
+                });
+                continue;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "claiming webhook deliveries failed"),
         }
-        let wait = match store::webhooks::next_due(&services.db).await {
+        drop(permit);
+        let wait = match store::webhooks::next_due(&services.db, services.clock.now()).await {
             Ok(Some(due)) => (due - services.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)

@@ -1,5 +1,7 @@
 //! Webhook endpoints, deliveries and their attempts.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
@@ -145,57 +147,85 @@ pub async fn claim_due(
         .await?;
     txn.commit().await?;
 
-    let mut claimed = Vec::with_capacity(deliveries.len());
-    for delivery in deliveries {
-        let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
-            .one(db)
-            .await?;
-        let event = event::Entity::find_by_id(delivery.event_id).one(db).await?;
-        if let (Some(endpoint), Some(event)) = (endpoint, event) {
-            claimed.push(Claimed {
+    // Endpoints and events of the whole batch in two queries.
+    let mut endpoint_ids: Vec<i64> = deliveries.iter().map(|d| d.endpoint_id).collect();
+    endpoint_ids.sort_unstable();
+    endpoint_ids.dedup();
+    let endpoints: HashMap<i64, webhook_endpoint::Model> = webhook_endpoint::Entity::find()
+        .filter(E::Id.is_in(endpoint_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let events: HashMap<i64, event::Model> = event::Entity::find()
+        .filter(event::Column::Id.is_in(deliveries.iter().map(|d| d.event_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|delivery| {
+            let endpoint = endpoints.get(&delivery.endpoint_id)?.clone();
+            let event = events.get(&delivery.event_id)?.clone();
+            Some(Claimed {
                 delivery,
                 endpoint,
                 event,
-            });
-        }
-    }
-    Ok(claimed)
+            })
+        })
+        .collect())
 }
 
-/// Records an attempt and its outcome: delivered, retried at `next`, or given up.
-pub async fn record_attempt(
+/// One attempt at a delivery and its outcome.
+pub struct Attempt {
+    pub delivery_id: i64,
+    /// Attempts before this one.
+    pub attempts: i32,
+    pub at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+    pub outcome: Outcome,
+}
+
+/// Records a batch of attempts and their outcomes (delivered, retried at
+/// `next`, or given up) in one transaction.
+pub async fn record_attempts(
     db: &sea_orm::DatabaseConnection,
-    delivery: &webhook_delivery::Model,
-    at: DateTime<Utc>,
-    status_code: Option<i32>,
-    error: Option<String>,
-    duration_ms: i32,
-    outcome: Outcome,
+    attempts: Vec<Attempt>,
 ) -> Result<(), DbErr> {
-    let txn = super::write(db).await?;
-    delivery_attempt::ActiveModel {
-        id: NotSet,
-        delivery_id: Set(delivery.id),
-        at: Set(at),
-        status_code: Set(status_code),
-        error: Set(error.clone()),
-        duration_ms: Set(duration_ms),
+    if attempts.is_empty() {
+        return Ok(());
     }
-    .insert(&txn)
+    let txn = super::write(db).await?;
+    delivery_attempt::Entity::insert_many(attempts.iter().map(|a| delivery_attempt::ActiveModel {
+        id: NotSet,
+        delivery_id: Set(a.delivery_id),
+        at: Set(a.at),
+        status_code: Set(a.status_code),
+        error: Set(a.error.clone()),
+        duration_ms: Set(a.duration_ms),
+    }))
+    .exec(&txn)
     .await?;
-    let mut update = webhook_delivery::Entity::update_many()
-        .col_expr(D::Attempts, Expr::value(delivery.attempts + 1))
-        .col_expr(D::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(D::LastError, Expr::value(error))
-        .filter(D::Id.eq(delivery.id));
-    update = match outcome {
-        Outcome::Delivered => update
-            .col_expr(D::Status, Expr::value(DELIVERED))
-            .col_expr(D::DeliveredAt, Expr::value(Some(at))),
-        Outcome::RetryAt(next) => update.col_expr(D::NextAttemptAt, Expr::value(next)),
-        Outcome::GiveUp => update.col_expr(D::Status, Expr::value(FAILED)),
-    };
-    update.exec(&txn).await?;
+    for attempt in attempts {
+        let mut update = webhook_delivery::Entity::update_many()
+            .col_expr(D::Attempts, Expr::value(attempt.attempts + 1))
+            .col_expr(D::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(D::LastError, Expr::value(attempt.error))
+            .filter(D::Id.eq(attempt.delivery_id));
+        update = match attempt.outcome {
+            Outcome::Delivered => update
+                .col_expr(D::Status, Expr::value(DELIVERED))
+                .col_expr(D::DeliveredAt, Expr::value(Some(attempt.at))),
+            Outcome::RetryAt(next) => update.col_expr(D::NextAttemptAt, Expr::value(next)),
+            Outcome::GiveUp => update.col_expr(D::Status, Expr::value(FAILED)),
+        };
+        update.exec(&txn).await?;
+    }
     txn.commit().await
 }
 
@@ -227,10 +257,21 @@ pub async fn attempts_of(
         .await
 }
 
-/// The soonest time a pending delivery is due, to sleep until then.
-pub async fn next_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
+/// When the next delivery that nobody holds falls due. Held (claimed)
+/// deliveries are left out: their batch wakes the deliverer when it is done,
+/// and a claim left by a dead process expires within the deliverer's longest
+/// wait.
+pub async fn next_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
     Ok(webhook_delivery::Entity::find()
         .filter(D::Status.eq(PENDING))
+        .filter(
+            Condition::any()
+                .add(D::LockedUntil.is_null())
+                .add(D::LockedUntil.lt(now)),
+        )
         .order_by_asc(D::NextAttemptAt)
         .limit(1)
         .one(db)

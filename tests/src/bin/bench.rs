@@ -38,11 +38,16 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The server's log filter: errors only, unless `SHUNO_BENCH_LOG` says.
+fn bench_log() -> String {
+    std::env::var("SHUNO_BENCH_LOG").unwrap_or_else(|_| "error".into())
+}
+
 /// A server on PostgreSQL (`SHUNO_TEST_POSTGRES`).
 async fn spawn_postgres() -> TestApp {
     TestApp::spawn_with(|c| {
         c.demo = true;
-        c.log = "error".into();
+        c.log = bench_log();
     })
     .await
 }
@@ -419,15 +424,18 @@ async fn notification_latency(
                 .as_str()
                 .unwrap_or_else(|| panic!("{reply}"))
                 .to_owned();
-            (slip, id, sent)
+            (slip, id, sent, sent.elapsed())
         }));
     }
     let mut sent_at = std::collections::HashMap::new();
+    let mut replies = Vec::with_capacity(total);
     for send in sends {
-        let (slip, id, at) = send.await.expect("payment task");
+        let (slip, id, at, took) = send.await.expect("payment task");
         sent_at.insert(slip, at);
         sent_at.insert(id, at);
+        replies.push(took);
     }
+    replies.sort();
     // Everything sent; wait for the stragglers.
     let deadline = Instant::now() + Duration::from_secs(30);
     let count = |heard: &Heard| {
@@ -442,6 +450,21 @@ async fn notification_latency(
     receiver.abort();
     listener_task.abort();
 
+    for (label, value) in [
+        ("p50", percentile(&replies, 50.0)),
+        ("p99", percentile(&replies, 99.0)),
+        ("max", replies.last().copied().unwrap_or_default()),
+    ] {
+        rows.push(Row {
+            bench: "4 notification latency",
+            backend: backend.into(),
+            measure: format!("{rate}/s for {seconds} s → reportStorePayment reply: {label}"),
+            value: value.as_secs_f64() * 1_000.0,
+            unit: "ms",
+            baseline: None,
+            target: "",
+        });
+    }
     for (path, heard) in [("subscriber", &subscribed), ("webhook", &hooked)] {
         let heard = heard
             .lock()
@@ -829,6 +852,17 @@ fn reset_peak_rss() {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    // `--only 1,4`: run just those benches (for profiling one of them).
+    let only: Option<Vec<u32>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        });
+    let want = |n: u32| only.as_ref().is_none_or(|only| only.contains(&n));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -859,20 +893,28 @@ fn main() {
             // Benches 1-4 are what a serving process does; their peak is
             // the memory figure. 5 and 6 load bulk data out of band.
             reset_peak_rss();
-            if backend.is_none() {
+            if backend.is_none() && want(3) {
                 screening(&mut rows).await;
             }
-            bulk_registration(&app, name, if quick { 2 } else { 10 }, &mut rows).await;
-            single_registration(&app, name, if quick { 10 } else { 100 }, &mut rows).await;
-            notification_latency(&app, name, 200, if quick { 3 } else { 30 }, &mut rows).await;
+            if want(1) {
+                bulk_registration(&app, name, if quick { 2 } else { 10 }, &mut rows).await;
+            }
+            if want(2) {
+                single_registration(&app, name, if quick { 10 } else { 100 }, &mut rows).await;
+            }
+            if want(4) {
+                notification_latency(&app, name, 200, if quick { 3 } else { 30 }, &mut rows).await;
+            }
             peak_kib = peak_kib.max(rss_kib("VmHWM:"));
             let sizes: &[u64] = if quick {
                 &[1_000, 10_000]
             } else {
                 &[10_000, 100_000, 1_000_000]
             };
-            settlement(&app, name, sizes, &mut rows).await;
-            if backend.is_none() {
+            if want(5) {
+                settlement(&app, name, sizes, &mut rows).await;
+            }
+            if backend.is_none() && want(6) {
                 authorization(&app, if quick { 1_000 } else { 10_000 }, &mut rows).await;
             }
             app.stop().await;
@@ -885,7 +927,7 @@ fn main() {
 async fn spawn_sqlite() -> TestApp {
     TestApp::spawn_sqlite_with(|c| {
         c.demo = true;
-        c.log = "error".into();
+        c.log = bench_log();
     })
     .await
 }
