@@ -4,6 +4,7 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use rand::RngCore;
 use tokio::net::TcpListener;
@@ -114,12 +115,24 @@ impl Application {
             }
         });
         let workers = crate::service::workers::spawn(self.state.services.clone());
+        let warming = {
+            let services = self.state.services.clone();
+            tokio::spawn(async move { services.warm_plugins().await })
+        };
         let router = http::router(self.state);
         tracing::info!(port = self.port, "listening");
-        let served = axum::serve(self.listener, router)
+        // Replies go out as they are written: without TCP_NODELAY a reply
+        // written in two parts waits for the client's delayed ACK (~40 ms).
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         reloader.abort();
+        warming.abort();
         for worker in workers {
             worker.abort();
         }

@@ -157,31 +157,41 @@ pub fn initialised<T>(cell: &std::sync::OnceLock<T>) -> Result<&T, Error> {
 #[macro_export]
 macro_rules! register_screener {
     ($t:ty) => {
-        static SCREENER: ::std::sync::OnceLock<$t> = ::std::sync::OnceLock::new();
+        // Exported only when built as a component: natively the crate is an
+        // ordinary library (the host's benchmark links every built-in
+        // plugin into one binary to compare with the wasm build).
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            static SCREENER: ::std::sync::OnceLock<$t> = ::std::sync::OnceLock::new();
 
-        struct ShunoScreenerExport;
+            struct ShunoScreenerExport;
 
-        impl $crate::bindings::Guest for ShunoScreenerExport {
-            fn init(config: ::std::vec::Vec<u8>) -> ::std::result::Result<(), $crate::Error> {
-                let screener = <$t as $crate::Screener>::init(&config)?;
-                SCREENER.set(screener).map_err(|_| {
-                    $crate::Error::new("ALREADY_INITIALISED", "init は一度だけ呼べます。")
-                })
+            impl $crate::bindings::Guest for ShunoScreenerExport {
+                fn init(config: ::std::vec::Vec<u8>) -> ::std::result::Result<(), $crate::Error> {
+                    let screener = <$t as $crate::Screener>::init(&config)?;
+                    SCREENER.set(screener).map_err(|_| {
+                        $crate::Error::new("ALREADY_INITIALISED", "init は一度だけ呼べます。")
+                    })
+                }
+
+                fn screen_application(
+                    application: $crate::Application,
+                ) -> ::std::result::Result<$crate::Decision, $crate::Error> {
+                    $crate::Screener::screen_application(
+                        $crate::initialised(&SCREENER)?,
+                        &application,
+                    )
+                }
+
+                fn screen_bills(
+                    bills: ::std::vec::Vec<$crate::Bill>,
+                ) -> ::std::result::Result<::std::vec::Vec<$crate::Decision>, $crate::Error>
+                {
+                    $crate::Screener::screen_bills($crate::initialised(&SCREENER)?, &bills)
+                }
             }
 
-            fn screen_application(
-                application: $crate::Application,
-            ) -> ::std::result::Result<$crate::Decision, $crate::Error> {
-                $crate::Screener::screen_application($crate::initialised(&SCREENER)?, &application)
-            }
-
-            fn screen_bills(
-                bills: ::std::vec::Vec<$crate::Bill>,
-            ) -> ::std::result::Result<::std::vec::Vec<$crate::Decision>, $crate::Error> {
-                $crate::Screener::screen_bills($crate::initialised(&SCREENER)?, &bills)
-            }
-        }
-
-        $crate::bindings::export_screener!(ShunoScreenerExport);
+            $crate::bindings::export_screener!(ShunoScreenerExport);
+        };
     };
 }

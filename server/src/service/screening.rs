@@ -124,7 +124,7 @@ impl Services {
             })
             .collect();
 
-        let mut per_bill: Vec<Vec<StepResult>> = vec![Vec::new(); bills.len()];
+        let mut steps = Vec::new();
         for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
             let compiled = if plugin.disabled_at.is_some() {
                 Err(crate::plugins::PluginFailure::Instantiation(
@@ -133,23 +133,42 @@ impl Services {
             } else {
                 self.compiled_plugin(&plugin).await
             };
-            // The budget is per call; big batches are screened in chunks that
-            // each get the step's whole budget.
+            steps.push((step, plugin, compiled));
+        }
+        // The budget is per call; big batches are screened in chunks that
+        // each get the step's whole budget. Every (step, chunk) call is made
+        // at once: the host runs them side by side on as many blocking
+        // threads as it has call slots, and they are read back in order.
+        let calls = steps.iter().flat_map(|(step, _, compiled)| {
+            subjects
+                .chunks(BILLS_PER_CALL)
+                .map(move |chunk| async move {
+                    match compiled {
+                        Ok(compiled) => {
+                            self.plugins
+                                .screen_bills(
+                                    compiled.clone(),
+                                    limits_of(step),
+                                    step.config.clone().into_bytes(),
+                                    chunk.to_vec(),
+                                )
+                                .await
+                        }
+                        Err(failure) => Err(failure.clone()),
+                    }
+                })
+        });
+        let mut runs = futures_util::future::join_all(calls).await.into_iter();
+
+        let mut per_bill: Vec<Vec<StepResult>> = vec![Vec::new(); bills.len()];
+        for (_, plugin, _) in &steps {
             for (chunk_index, chunk) in subjects.chunks(BILLS_PER_CALL).enumerate() {
                 let offset = chunk_index * BILLS_PER_CALL;
-                let run = match &compiled {
-                    Ok(compiled) => {
-                        self.plugins
-                            .screen_bills(
-                                compiled.clone(),
-                                limits_of(&step),
-                                step.config.clone().into_bytes(),
-                                chunk.to_vec(),
-                            )
-                            .await
-                    }
-                    Err(failure) => Err(failure.clone()),
-                };
+                let run = runs.next().unwrap_or_else(|| {
+                    Err(crate::plugins::PluginFailure::Trapped(
+                        "no result for a screening call".into(),
+                    ))
+                });
                 let results = &mut per_bill[offset..offset + chunk.len()];
                 match run {
                     Ok(screened) => {

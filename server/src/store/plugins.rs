@@ -182,6 +182,18 @@ pub async fn replace_pipeline(
 }
 
 /// An owner's pipeline in order, each step with its plugin.
+/// Every plugin some pipeline uses, once each.
+pub async fn in_pipelines(db: &impl ConnectionTrait) -> Result<Vec<PluginMeta>, DbErr> {
+    let ids: Vec<i64> = screening_step::Entity::find()
+        .select_only()
+        .column(screening_step::Column::PluginId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    find_many(db, ids).await
+}
+
 pub async fn pipeline(
     db: &impl ConnectionTrait,
     owner_id: i64,
