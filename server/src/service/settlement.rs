@@ -105,6 +105,7 @@ impl Services {
             })?;
         let owner_id = organisation.owner_id.unwrap_or(organisation.id);
         let mut made = Vec::new();
+        let mut settled_elsewhere = None;
         while let Some(first) =
             store::settlement::first_unsettled(&self.db, contract.id, cutoff).await?
         {
@@ -114,9 +115,20 @@ impl Services {
             }
             let (from, to) = period.instants();
             let txn = store::write(&self.db).await?;
+            store::settlement::lock_contract(&txn, contract.id).await?;
             let totals = store::settlement::totals(&txn, contract.id, from, to, &fees).await?;
             if totals.count == 0 {
-                break;
+                // Another run settled this period between our look and our
+                // lock: go on with the next unsettled payment. The same one
+                // twice would mean it is outside its own period: stop.
+                if settled_elsewhere == Some(first) {
+                    return Err(ServiceError::Internal(anyhow::anyhow!(
+                        "contract {}: payment at {first} is unsettled but outside its period",
+                        contract.id
+                    )));
+                }
+                settled_elsewhere = Some(first);
+                continue;
             }
             let carried_in = store::settlement::last_statement(&txn, contract.id)
                 .await?

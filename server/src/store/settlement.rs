@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 
@@ -46,6 +46,22 @@ pub async fn first_unsettled(
         .one(db)
         .await?;
     Ok(first.map(|i| i.paid_at))
+}
+
+/// Holds `contract_id`'s settlement lock until the transaction ends, so that
+/// two settlement runs (the scheduler, `runSettlement`, another process)
+/// never count and assign the same payments at once. On SQLite the write
+/// transaction is already exclusive.
+pub async fn lock_contract(txn: &impl ConnectionTrait, contract_id: i64) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [contract_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default, FromQueryResult)]

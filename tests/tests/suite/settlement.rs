@@ -483,9 +483,13 @@ mod properties {
             .await
             .expect("item");
         }
-        // Settle everything: as of a day after every period has closed.
+        // Settle everything: as of a day after every period has closed. Two
+        // runs at once (the scheduler and runSettlement, say) both succeed
+        // and settle each payment once.
         let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
-        app.services.settle(as_of).await.expect("settles");
+        let (first, second) = tokio::join!(app.services.settle(as_of), app.services.settle(as_of));
+        first.expect("settles");
+        second.expect("settles alongside");
         let statements = settlement_statement::Entity::find()
             .filter(settlement_statement::Column::ContractId.eq(contract.id))
             .all(db)
