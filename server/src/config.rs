@@ -114,6 +114,12 @@ pub struct Settings {
     #[arg(long, env = "SHUNO_WEBHOOK_RETRY_BASE_MS")]
     pub webhook_retry_base_ms: Option<u64>,
 
+    /// Seconds a replica may keep using an owner's screening pipeline after
+    /// another replica changed it; changes made through this replica apply
+    /// at once [default: 2].
+    #[arg(long, env = "SHUNO_PIPELINE_CACHE_SECONDS")]
+    pub pipeline_cache_seconds: Option<u64>,
+
     /// SMTP server for e-mail, e.g. `smtps://user:password@mail.example:465`.
     /// Without it, e-mail stays pending and is listed by `outgoingMessages`.
     #[arg(long, env = "SHUNO_SMTP_URL")]
@@ -164,6 +170,9 @@ impl Settings {
             webhook_retry_base_ms: self
                 .webhook_retry_base_ms
                 .or(fallback.webhook_retry_base_ms),
+            pipeline_cache_seconds: self
+                .pipeline_cache_seconds
+                .or(fallback.pipeline_cache_seconds),
             smtp_url: self.smtp_url.or(fallback.smtp_url),
             mail_from: self.mail_from.or(fallback.mail_from),
             fee_tax_percent: self.fee_tax_percent.or(fallback.fee_tax_percent),
@@ -199,6 +208,7 @@ pub struct Config {
     pub max_query_complexity: usize,
     pub max_root_fields: usize,
     pub webhook_retry_base_ms: u64,
+    pub pipeline_cache_seconds: u64,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
     pub fee_tax: crate::domain::settlement::TaxRule,
@@ -230,6 +240,7 @@ impl From<Settings> for Config {
             max_query_complexity: s.max_query_complexity.unwrap_or(10_000),
             max_root_fields: s.max_root_fields.unwrap_or(100),
             webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(10_000).max(1),
+            pipeline_cache_seconds: s.pipeline_cache_seconds.unwrap_or(2),
             smtp_url: s.smtp_url.filter(|u| !u.expose().is_empty()),
             mail_from: s
                 .mail_from

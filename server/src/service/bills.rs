@@ -397,7 +397,8 @@ impl Services {
         let screenings = if subjects.is_empty() {
             Vec::new()
         } else {
-            self.screen_bills(&contract, &subjects).await?
+            self.screen_bills(&contract, &organisation, &subjects)
+                .await?
         };
         let mut accepted = Vec::new();
         for ((i, input, number), screening) in known.into_iter().zip(screenings) {
@@ -572,7 +573,11 @@ impl Services {
             .then_some(bill))
     }
 
-    async fn writable_bill(&self, ctx: &Ctx, id: i64) -> Result<(Bill, Contract), ServiceError> {
+    async fn writable_bill(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+    ) -> Result<(Bill, Contract, Organisation), ServiceError> {
         let not_found = || {
             ServiceError::invalid(
                 &["input", "billId"],
@@ -581,14 +586,14 @@ impl Services {
             )
         };
         let bill = self.visible_bill(ctx, id).await?.ok_or_else(not_found)?;
-        let (contract, _) =
+        let (contract, organisation) =
             self.bill_contract(ctx, bill.contract_id)
                 .await
                 .map_err(|e| match e {
                     ServiceError::Invalid(_) => not_found(),
                     other => other,
                 })?;
-        Ok((bill, contract))
+        Ok((bill, contract, organisation))
     }
 
     fn not_editable(bill: &Bill) -> ServiceError {
@@ -610,7 +615,7 @@ impl Services {
         expected_version: i32,
     ) -> Result<Bill, ServiceError> {
         let principal = ctx.principal()?;
-        let (bill, contract) = self.writable_bill(ctx, bill_id).await?;
+        let (bill, contract, organisation) = self.writable_bill(ctx, bill_id).await?;
         if is_stale(&bill) {
             return Err(Self::not_editable(&bill));
         }
@@ -674,7 +679,10 @@ impl Services {
                 description: description.clone(),
                 amount,
             };
-            let screening = self.screen_bills(&contract, &[subject]).await?.remove(0);
+            let screening = self
+                .screen_bills(&contract, &organisation, &[subject])
+                .await?
+                .remove(0);
             let chains = screening.available_chains();
             match screening.verdict() {
                 Verdict::Allow if !chains.is_empty() => {}
@@ -745,7 +753,7 @@ impl Services {
     /// Cancels an OPEN bill; a paid bill cannot be cancelled.
     pub async fn cancel_bill(&self, ctx: &Ctx, bill_id: i64) -> Result<Bill, ServiceError> {
         let principal = ctx.principal()?;
-        let (bill, _) = self.writable_bill(ctx, bill_id).await?;
+        let (bill, _, _) = self.writable_bill(ctx, bill_id).await?;
         if is_stale(&bill) {
             return Err(Self::not_editable(&bill));
         }

@@ -58,6 +58,8 @@ pub struct Services {
     /// by key id, so that argon2 runs once per key and process rather than on
     /// every request. Revocation is still checked on every request.
     api_key_checks: identity::VerifiedKeys,
+    /// Screening pipelines by owner, read on every registration.
+    pipelines: screening::PipelineCache,
 }
 
 impl Services {
@@ -80,6 +82,7 @@ impl Services {
             delivery_wake: Default::default(),
             maintenance_wake: Default::default(),
             api_key_checks: Default::default(),
+            pipelines: Default::default(),
         }
     }
 }

@@ -304,6 +304,7 @@ impl Services {
             .await?
             .ok_or_else(not_found)?;
         store::plugins::disable(&self.db, id).await?;
+        self.pipelines_changed();
         tracing::info!(plugin_id = id, "plugin disabled");
         store::plugins::find(&self.db, id)
             .await?
@@ -458,6 +459,7 @@ impl Services {
         let txn = crate::store::write(&self.db).await?;
         store::plugins::replace_pipeline(&txn, owner.id, steps).await?;
         txn.commit().await?;
+        self.pipelines_changed();
         tracing::info!(owner_id = owner.id, "screening pipeline set");
         Ok(store::plugins::pipeline(&self.db, owner.id).await?)
     }

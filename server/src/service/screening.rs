@@ -4,6 +4,12 @@
 //! takes a contract and its bills and answers, per bill, the decision and
 //! the chains it may be paid at.
 
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
 use super::{ServiceError, Services, plugins::limits_of};
 use crate::{
     domain::{
@@ -11,12 +17,44 @@ use crate::{
         screening::{Screening, StepResult},
     },
     plugins::{outcome, wit},
-    store::{self, entity::contract::Model as Contract},
+    store::{
+        self,
+        entity::{
+            contract::Model as Contract, organisation::Model as Organisation,
+            screening_step::Model as ScreeningStep,
+        },
+        plugins::PluginMeta,
+    },
 };
 
 /// Bills screened by one plugin call; a bigger batch takes several calls,
 /// each with the step's whole budget.
 pub const BILLS_PER_CALL: usize = 100;
+
+type Pipeline = Arc<Vec<(ScreeningStep, PluginMeta)>>;
+
+/// Owners' pipelines as last read, with a generation so that a read that
+/// raced a change is not kept.
+#[derive(Default)]
+pub struct PipelineCache {
+    state: std::sync::Mutex<CachedPipelines>,
+}
+
+#[derive(Default)]
+struct CachedPipelines {
+    /// Bumped by every change made through this process.
+    generation: u64,
+    /// By owner: when read, and what.
+    owners: HashMap<i64, (Instant, Pipeline)>,
+}
+
+impl PipelineCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedPipelines> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// What the bills area knows of a bill to screen.
 #[derive(Debug, Clone)]
@@ -42,6 +80,37 @@ pub fn wit_usage(usage: Usage) -> wit::Usage {
 }
 
 impl Services {
+    /// `owner_id`'s pipeline: from this process's cache when read within
+    /// the last `pipeline_cache_seconds` and not changed here since; another
+    /// replica's change is seen after at most that long.
+    pub async fn owner_pipeline(&self, owner_id: i64) -> Result<Pipeline, ServiceError> {
+        let generation = {
+            let cache = self.pipelines.lock();
+            if let Some((read, pipeline)) = cache.owners.get(&owner_id)
+                && read.elapsed() < Duration::from_secs(self.config.pipeline_cache_seconds)
+            {
+                return Ok(pipeline.clone());
+            }
+            cache.generation
+        };
+        let pipeline: Pipeline = Arc::new(store::plugins::pipeline(&self.db, owner_id).await?);
+        let mut cache = self.pipelines.lock();
+        if cache.generation == generation {
+            cache
+                .owners
+                .insert(owner_id, (Instant::now(), pipeline.clone()));
+        }
+        Ok(pipeline)
+    }
+
+    /// Forgets every cached pipeline; called after a pipeline or plugin
+    /// change commits.
+    pub fn pipelines_changed(&self) {
+        let mut cache = self.pipelines.lock();
+        cache.generation += 1;
+        cache.owners.clear();
+    }
+
     /// The pipeline's answer for an application to `owner_id`'s service.
     pub async fn screen_application(
         &self,
@@ -50,7 +119,7 @@ impl Services {
         requested: &[Chain],
     ) -> Result<Screening, ServiceError> {
         let mut results = Vec::new();
-        for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
+        for (step, plugin) in self.owner_pipeline(owner_id).await?.iter() {
             let failed =
                 |failure| outcome::failure(plugin.id, &plugin.name, &plugin.version, &failure);
             if plugin.disabled_at.is_some() {
@@ -59,12 +128,12 @@ impl Services {
                 )));
                 continue;
             }
-            let run = match self.compiled_plugin(&plugin).await {
+            let run = match self.compiled_plugin(plugin).await {
                 Ok(compiled) => {
                     self.plugins
                         .screen_application(
                             compiled,
-                            limits_of(&step),
+                            limits_of(step),
                             step.config.clone().into_bytes(),
                             application.clone(),
                         )
@@ -96,16 +165,16 @@ impl Services {
     pub async fn screen_bills(
         &self,
         contract: &Contract,
+        organisation: &Organisation,
         bills: &[BillSubject],
     ) -> Result<Vec<Screening>, ServiceError> {
-        let organisation = store::organisations::find(&self.db, contract.organisation_id)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::Internal(anyhow::anyhow!(
-                    "contract {} without organisation",
-                    contract.id
-                ))
-            })?;
+        if organisation.id != contract.organisation_id {
+            return Err(ServiceError::Internal(anyhow::anyhow!(
+                "contract {} screened with organisation {}",
+                contract.id,
+                organisation.id
+            )));
+        }
         let owner_id = organisation.owner_id.unwrap_or(organisation.id);
         let chains = ChainSet::from_stored(&contract.chains).ok_or_else(|| {
             ServiceError::Internal(anyhow::anyhow!(
@@ -125,13 +194,14 @@ impl Services {
             .collect();
 
         let mut steps = Vec::new();
-        for (step, plugin) in store::plugins::pipeline(&self.db, owner_id).await? {
+        let pipeline = self.owner_pipeline(owner_id).await?;
+        for (step, plugin) in pipeline.iter() {
             let compiled = if plugin.disabled_at.is_some() {
                 Err(crate::plugins::PluginFailure::Instantiation(
                     "plugin disabled".into(),
                 ))
             } else {
-                self.compiled_plugin(&plugin).await
+                self.compiled_plugin(plugin).await
             };
             steps.push((step, plugin, compiled));
         }

@@ -30,10 +30,15 @@ fn jst_today() -> NaiveDate {
 
 impl Shop {
     async fn open() -> Shop {
+        Self::open_with(|_| {}).await
+    }
+
+    async fn open_with(adjust: impl FnOnce(&mut shuno::config::Config)) -> Shop {
         let app = TestApp::spawn_with(|c| {
             c.demo = true;
             c.sandbox = true;
             c.webhook_retry_base_ms = 100;
+            adjust(c);
         })
         .await;
         let branch = app.demo_login("branch").await;
@@ -978,4 +983,64 @@ async fn a_full_batch_of_a_thousand_bills_screens_within_the_default_budgets() {
         100
     );
     shop.app.stop().await;
+}
+
+/// Registration reads the owner's pipeline from a cache; a pipeline change
+/// made through the API reaches the very next registration, however long
+/// the cache would otherwise keep it.
+#[tokio::test]
+async fn a_pipeline_change_reaches_the_next_registration() {
+    let shop = Shop::open_with(|c| c.pipeline_cache_seconds = 3_600).await;
+    let number = shop.number().await;
+    shop.bill(&number, 1_000).await;
+
+    let reviewer = shop.app.demo_login("reviewer").await;
+    let owner = shop.app.demo_login("owner").await;
+    let owner_id = shop
+        .app
+        .graphql(&owner, "{ viewer { organisation { id } } }", json!({}))
+        .await["data"]["viewer"]["organisation"]["id"]
+        .clone();
+    let pipeline = shop
+        .app
+        .graphql(
+            &reviewer,
+            "query($id: ID!) { screeningPipeline(ownerId: $id) { plugin { id name } } }",
+            json!({ "id": owner_id }),
+        )
+        .await;
+    let banned = pipeline["data"]["screeningPipeline"]
+        .as_array()
+        .and_then(|steps| {
+            steps
+                .iter()
+                .find(|s| s["plugin"]["name"] == "banned-categories")
+        })
+        .map(|s| s["plugin"]["id"].clone())
+        .unwrap_or_else(|| panic!("{pipeline}"));
+    let set = shop
+        .app
+        .graphql(&reviewer, "mutation($input: SetScreeningPipelineInput!) { setScreeningPipeline(input: $input) { userErrors { code } } }", json!({ "input": { "ownerId": owner_id, "steps": [
+            { "pluginId": banned, "config": { "categories": ["GENERAL_MERCHANDISE"], "keywords": [] } },
+        ] } }))
+        .await;
+    assert_eq!(
+        set["data"]["setScreeningPipeline"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+
+    let refused = shop
+        .register(
+            &number,
+            2_000,
+            jst_today() + Days::new(10),
+            "GENERAL_MERCHANDISE",
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&refused),
+        vec!["BILL_BLOCKED"],
+        "{refused}"
+    );
 }

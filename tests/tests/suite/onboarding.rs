@@ -868,7 +868,9 @@ async fn joint_cards_move_through_their_states_and_unlock_repeat_printing() {
 #[tokio::test]
 async fn bills_are_screened_in_one_batch_through_the_owners_pipeline() {
     use shuno::{
-        domain::contract::Chain, service::screening::BillSubject, store::entity::contract,
+        domain::contract::Chain,
+        service::screening::BillSubject,
+        store::entity::{contract, organisation},
     };
     let demo = Demo::new().await;
     let contract = contract::Entity::find()
@@ -876,6 +878,11 @@ async fn bills_are_screened_in_one_batch_through_the_owners_pipeline() {
         .await
         .expect("query")
         .expect("a demo contract");
+    let organisation = organisation::Entity::find_by_id(contract.organisation_id)
+        .one(&demo.app.services.db)
+        .await
+        .expect("query")
+        .expect("its organisation");
     let bill = |category: &str, description: &str| BillSubject {
         category: category.into(),
         description: description.into(),
@@ -890,7 +897,7 @@ async fn bills_are_screened_in_one_batch_through_the_owners_pipeline() {
     let screened = demo
         .app
         .services
-        .screen_bills(&contract, &bills)
+        .screen_bills(&contract, &organisation, &bills)
         .await
         .expect("screens");
     let verdicts: Vec<String> = screened.iter().map(|s| s.verdict.clone()).collect();
