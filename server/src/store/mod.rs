@@ -174,10 +174,6 @@ impl Write {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
-
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
-    }
 }
 
 #[async_trait::async_trait]
